@@ -1,0 +1,273 @@
+import type { CompletionRequest, CompletionResult } from '../contracts/completion.js';
+import type { AttemptRecord, Decision } from '../contracts/decision.js';
+import type { Policy } from '../contracts/policy.js';
+import type { RouteSpec } from '../contracts/route.js';
+import { budgetBand, exhaustedBudget } from './budget-guard.js';
+import { createCircuitBreakers, type BreakerOptions, type CircuitBreakers } from './circuit-breaker.js';
+import { DecisionDraft } from './decision-draft.js';
+import { runDegradeTier } from './degradation.js';
+import {
+  AllTiersFailedError,
+  BudgetBandBlockedError,
+  BudgetExceededError,
+  CircuitOpenError,
+  DowngradeForbiddenError,
+  type BackstopError,
+} from './errors.js';
+import {
+  EventEmitter,
+  type BreakEvent,
+  type BudgetDeniedEvent,
+  type EngineEvents,
+  type FallbackEvent,
+} from './events.js';
+import { createMemoryBreakerStore } from './memory-breaker-store.js';
+import type {
+  BreakerStore,
+  BudgetStore,
+  Clock,
+  DecisionSink,
+  ProviderResolver,
+  Random,
+  ResponseCache,
+  WorkQueue,
+} from './ports.js';
+import { planRequest } from './request-plan.js';
+import { runRouteTier, type RunState } from './route-tier.js';
+
+export interface FallbackEngineOptions {
+  clock: Clock;
+  random: Random;
+  /** Makes ids for decisions and budget reservations. */
+  newId: () => string;
+  /** The route catalogue that policies name. */
+  routes: ReadonlyMap<string, RouteSpec>;
+  providers: ProviderResolver;
+  /** Defaults to an in-memory store (one process). */
+  breakerStore?: BreakerStore;
+  breakerOptions?: BreakerOptions;
+  /** Without one, tenants are unlimited. */
+  budgetStore?: BudgetStore;
+  cache?: ResponseCache;
+  decisionSink?: DecisionSink;
+  workQueue?: WorkQueue;
+  /** Per-tier timeouts by route-tier position, in milliseconds. Defaults to 20 000, 12 000, 8 000. */
+  tierTimeoutsMs?: readonly number[];
+}
+
+export interface CompleteInput {
+  tenantId: string;
+  policy: Policy;
+  request: CompletionRequest;
+  /** Becomes the decision id; one is made when absent. */
+  requestId?: string;
+  /** The caller's cancellation (client disconnect). */
+  signal?: AbortSignal;
+}
+
+export interface FallbackEngine {
+  /** Runs one request through its plan. Resolves with the answer (maybe degraded) or throws one typed BackstopError. */
+  complete(input: CompleteInput): Promise<CompletionResult>;
+  readonly events: EngineEvents;
+  readonly breakers: CircuitBreakers;
+}
+
+/**
+ * The fallback engine: plan, attempt, retry, fall back, degrade, decide. Pure: every effect goes through a port.
+ * @example
+ * const engine = createFallbackEngine({ clock, random: Math.random, newId: randomUUID, routes, providers });
+ * const answer = await engine.complete({ tenantId: 'default', policy, request });
+ */
+export function createFallbackEngine(options: FallbackEngineOptions): FallbackEngine {
+  const { clock } = options;
+  const emit = {
+    attempt: new EventEmitter<{ decisionId: string; attempt: AttemptRecord }>(),
+    fallback: new EventEmitter<FallbackEvent>(),
+    break: new EventEmitter<BreakEvent>(),
+    budgetDenied: new EventEmitter<BudgetDeniedEvent>(),
+    decision: new EventEmitter<Decision>(),
+  };
+  const breakers = createCircuitBreakers({
+    store: options.breakerStore ?? createMemoryBreakerStore(),
+    clock,
+    ...(options.breakerOptions && { options: options.breakerOptions }),
+    onStateChange: (e) => emit.break.emit(e),
+  });
+
+  const record = (decision: Decision) => {
+    // The sink buffers; a failing sink must never fail the request it describes.
+    try {
+      options.decisionSink?.record(decision);
+    } catch {
+      /* the sink reports its own failures */
+    }
+    emit.decision.emit(decision);
+  };
+
+  async function complete(input: CompleteInput): Promise<CompletionResult> {
+    const { tenantId, policy, request } = input;
+    const started = clock.now();
+    const decisionId = input.requestId ?? options.newId();
+    const draft = new DecisionDraft(decisionId, tenantId, request, started, policy.version, emit.attempt);
+    const fail = (error: BackstopError): never => {
+      record(draft.finish(clock.now(), { outcome: 'failed', errorCode: error.code }));
+      throw error;
+    };
+
+    const snapshot = await options.budgetStore?.snapshot(tenantId);
+    const band = budgetBand(snapshot, policy.budgetBands);
+    const plan = planRequest({
+      policy,
+      request,
+      tenantId,
+      routes: options.routes,
+      band,
+      ...(options.tierTimeoutsMs && { tierTimeoutsMs: options.tierTimeoutsMs }),
+    });
+    draft.trafficClass = plan.trafficClass;
+    draft.sensitive = plan.sensitive;
+    draft.budgetBand = band;
+    plan.degradedReasons.forEach((r) => draft.reason(r));
+    for (const route of plan.downgradedRoutes) {
+      draft.add(route, 0, { outcome: 'skipped', skipReason: 'budget_downgrade', startedAtMs: started });
+    }
+    if (plan.access === 'exhausted') {
+      const budget = exhaustedBudget(snapshot) ?? 'monthly';
+      emit.budgetDenied.emit({ decisionId, tenantId, budget, band });
+      return fail(new BudgetExceededError(budget, tenantId, decisionId));
+    }
+    if (plan.access === 'blocked') {
+      emit.budgetDenied.emit({ decisionId, tenantId, budget: 'band', band });
+      return fail(new BudgetBandBlockedError(band, plan.trafficClass, decisionId));
+    }
+
+    const state: RunState = {
+      deadlineAtMs: started + plan.classPolicy.deadlineMs,
+      retrySleptMs: 0,
+      failedProviders: new Set(),
+      minContextWindow: 0,
+      forbidden: [],
+      circuitOpen: [],
+    };
+    const deps = { ...options, breakers, emitBudgetDenied: (e: BudgetDeniedEvent) => emit.budgetDenied.emit(e) };
+
+    for (let p = 0; p < plan.tiers.length; p++) {
+      const tier = plan.tiers[p]!;
+      if (p > 0) {
+        const prev = plan.tiers[p - 1]!;
+        emit.fallback.emit({
+          decisionId,
+          fromTier: prev.tier,
+          toTier: tier.tier,
+          fromRouteId: draft.attempts.at(-1)?.routeId ?? null,
+          reason: state.lastFailure?.kind ?? draft.attempts.at(-1)?.skipReason ?? 'no answer',
+        });
+      }
+      if (tier.kind === 'degrade') {
+        const { outcome, forbidden } = await runDegradeTier(tier, {
+          tenantId,
+          decisionId,
+          request,
+          sensitive: plan.sensitive,
+          why: state.lastFailure ? `${state.lastFailure.kind}: ${state.lastFailure.message}` : 'no route answered',
+          cache: options.cache,
+          workQueue: options.workQueue,
+        });
+        forbidden.forEach((m) => state.forbidden.push(`${m} would serve a stand-in answer`));
+        if (!outcome) continue;
+        if (outcome.kind === 'fail_fast') break;
+        draft.reason(outcome.reason);
+        const finishedAt = clock.now();
+        const deferred = outcome.kind === 'deferred';
+        const decision = draft.finish(finishedAt, {
+          outcome: deferred ? outcome.status : 'degraded',
+          finalRouteId: deferred ? null : outcome.routeId,
+          finalTier: tier.tier,
+          ...(deferred && { jobId: outcome.jobId }),
+        });
+        record(decision);
+        return {
+          status: deferred ? outcome.status : 'answered',
+          content: deferred ? '' : outcome.content,
+          toolCalls: deferred ? [] : outcome.toolCalls,
+          finishReason: 'stop',
+          source: deferred ? (outcome.status === 'in_review' ? 'human_review' : 'queue') : outcome.source,
+          routeId: decision.finalRouteId,
+          provider: null,
+          model: null,
+          tier: tier.tier,
+          degraded: true,
+          degradedReasons: decision.degradedReasons,
+          uncertain: !deferred && outcome.uncertain,
+          usage: { inputTokens: 0, outputTokens: 0 },
+          costUsd: decision.totalCostUsd,
+          latencyMs: decision.totalLatencyMs,
+          attempts: draft.calls,
+          decisionId,
+          policyVersion: policy.version,
+          ...(deferred && { jobId: outcome.jobId }),
+        };
+      }
+
+      const out = await runRouteTier(deps, { input, plan, draft, state, tier, position: p });
+      if (out.kind === 'stop') return fail(out.error);
+      if (out.kind === 'answer') {
+        const { route, result } = out;
+        if (p > 0) draft.reason('fallback');
+        if (tier.flagUncertain) draft.reason('uncertain');
+        const decision = draft.finish(clock.now(), {
+          outcome: draft.degradedReasons.length ? 'degraded' : 'success',
+          finalRouteId: route.id,
+          finalTier: tier.tier,
+        });
+        record(decision);
+        if (options.cache && !plan.sensitive && !tier.flagUncertain) {
+          const entry = { content: result.content, toolCalls: result.toolCalls, routeId: route.id };
+          await options.cache
+            .set(tenantId, request, { ...entry, qualityClass: route.qualityClass, storedAtMs: clock.now() })
+            .catch(() => undefined);
+        }
+        return {
+          status: 'answered',
+          content: result.content,
+          toolCalls: result.toolCalls,
+          finishReason: result.finishReason,
+          source: 'provider',
+          routeId: route.id,
+          provider: route.provider,
+          model: result.model ?? route.model,
+          tier: tier.tier,
+          degraded: decision.degraded,
+          degradedReasons: decision.degradedReasons,
+          uncertain: tier.flagUncertain,
+          usage: result.usage,
+          costUsd: decision.totalCostUsd,
+          latencyMs: decision.totalLatencyMs,
+          attempts: draft.calls,
+          decisionId,
+          policyVersion: policy.version,
+        };
+      }
+    }
+
+    if (plan.sensitive && state.forbidden.length > 0) {
+      return fail(new DowngradeForbiddenError(state.forbidden.join('; '), decisionId, draft.attempts));
+    }
+    if (draft.calls === 0 && state.circuitOpen.length > 0) {
+      return fail(new CircuitOpenError(state.circuitOpen, decisionId, draft.attempts));
+    }
+    return fail(new AllTiersFailedError(decisionId, draft.attempts, state.lastFailure));
+  }
+
+  return {
+    complete,
+    breakers,
+    events: {
+      onAttempt: emit.attempt.event,
+      onFallback: emit.fallback.event,
+      onBreak: emit.break.event,
+      onBudgetDenied: emit.budgetDenied.event,
+      onDecision: emit.decision.event,
+    },
+  };
+}

@@ -1,0 +1,135 @@
+import type { BudgetSnapshot } from '../contracts/budget.js';
+import type {
+  CompletionParams,
+  CompletionRequest,
+  FinishReason,
+  Message,
+  ToolCall,
+  Usage,
+} from '../contracts/completion.js';
+import type { BreakerState, Decision } from '../contracts/decision.js';
+import type { RouteSpec } from '../contracts/route.js';
+
+/** Time, injected so that tests run on a fake clock. */
+export interface Clock {
+  /** Epoch milliseconds. */
+  now(): number;
+  /** Calls `fn` after `ms` milliseconds; the returned function cancels it. */
+  setTimeout(fn: () => void, ms: number): () => void;
+}
+
+/** Uniform random number in [0, 1), injected so that jitter and weighted routing replay exactly. */
+export type Random = () => number;
+
+/** What the engine asks one route for. */
+export interface ProviderCall {
+  route: RouteSpec;
+  messages: Message[];
+  params: CompletionParams;
+  responseSchema?: Record<string, unknown>;
+  requestId: string;
+}
+
+/** A finished answer from one route. */
+export interface ProviderResult {
+  content: string;
+  toolCalls: ToolCall[];
+  finishReason: FinishReason;
+  usage: Usage;
+  /** The model the provider says answered (may differ from the route's alias). */
+  model?: string;
+  /** A refusal the provider flagged separately from content (OpenAI `message.refusal`). */
+  refusal?: string;
+  /** Per-token log-probabilities, when asked for and returned. */
+  tokenLogprobs?: number[];
+}
+
+/** One event of a streamed answer. */
+export type ProviderStreamEvent =
+  | { type: 'text'; text: string }
+  | { type: 'tool_call'; index: number; id?: string; name?: string; argumentsDelta: string }
+  | { type: 'finish'; finishReason: FinishReason; usage: Usage; model?: string };
+
+/**
+ * One wire format. Adapters make exactly one upstream call per invocation (the engine owns retries) and
+ * report failure by throwing `ProviderError` (or any error, which the engine classifies).
+ */
+export interface ProviderAdapter {
+  complete(call: ProviderCall, signal: AbortSignal): Promise<ProviderResult>;
+  stream?(call: ProviderCall, signal: AbortSignal): AsyncIterable<ProviderStreamEvent>;
+}
+
+/** Finds the adapter for a route's provider name. */
+export type ProviderResolver = (route: RouteSpec) => ProviderAdapter | undefined;
+
+/** A breaker's serializable state. */
+export interface BreakerSnapshot {
+  state: BreakerState;
+  /** When the breaker last opened, in epoch milliseconds. */
+  openedAtMs: number | null;
+  openReason: 'consecutive_failures' | 'error_rate' | 'latency' | 'probe_failed' | null;
+  consecutiveFailures: number;
+  /** Probes let through while half-open and not yet reported back. */
+  probesInFlight: number;
+  /** Rolling window as fixed time buckets, oldest first. `latencyCounts` uses the breaker's fixed bucket bounds. */
+  buckets: { startMs: number; successes: number; failures: number; latencyCounts: number[] }[];
+}
+
+/** Where breaker state lives: in memory for one process, shared (Redis) for many. */
+export interface BreakerStore {
+  get(routeId: string): Promise<BreakerSnapshot | undefined>;
+  set(routeId: string, snapshot: BreakerSnapshot): Promise<void>;
+}
+
+export type ReservationResult = { ok: true } | { ok: false; budget: 'monthly' | 'prepaid' | 'daily' };
+
+/** Tenant budgets. `reserve` must be atomic: concurrent requests may not together pass a limit. */
+export interface BudgetStore {
+  /** Undefined when the tenant has no budget (unlimited). */
+  snapshot(tenantId: string): Promise<BudgetSnapshot | undefined>;
+  /** Holds `amountUsd` against the monthly (and, when `daily`, the daily) budget and the prepaid balance. */
+  reserve(input: {
+    tenantId: string;
+    reservationId: string;
+    amountUsd: number;
+    daily: boolean;
+  }): Promise<ReservationResult>;
+  /** Charges the actual cost and drops the hold. */
+  settle(reservationId: string, actualUsd: number): Promise<void>;
+  /** Drops the hold without charging. */
+  release(reservationId: string): Promise<void>;
+  /** Takes one retry from the tenant's batch retry budget; false when none is left. */
+  consumeRetry(tenantId: string): Promise<boolean>;
+}
+
+export interface CachedAnswer {
+  content: string;
+  toolCalls: ToolCall[];
+  routeId: string;
+  qualityClass: RouteSpec['qualityClass'];
+  storedAtMs: number;
+}
+
+/** Exact-match answer cache. The store derives its key from tenant + messages + params + schema. */
+export interface ResponseCache {
+  get(tenantId: string, request: CompletionRequest): Promise<CachedAnswer | undefined>;
+  set(tenantId: string, request: CompletionRequest, answer: CachedAnswer): Promise<void>;
+}
+
+/** Receives one decision per request. Must not block: implementations buffer. */
+export interface DecisionSink {
+  record(decision: Decision): void;
+}
+
+export interface DeferredJob {
+  kind: 'retry' | 'resume' | 'review';
+  tenantId: string;
+  decisionId: string;
+  request: CompletionRequest;
+  reason: string;
+}
+
+/** Work that continues after the request returns: retry queue, paused batch, human review. */
+export interface WorkQueue {
+  enqueue(job: DeferredJob): Promise<{ jobId: string }>;
+}
