@@ -289,13 +289,13 @@ describe('circuit breaker: state', () => {
     expect(await b.check(route())).toEqual({ allowed: false, state: 'open' });
   });
 
-  it('keeps stored snapshots apart from the objects callers hold', async () => {
+  it('stores snapshots frozen, so no caller can change stored state', async () => {
     const store = createMemoryBreakerStore();
-    const snap = emptyBreakerSnapshot();
-    await store.set('r', snap);
-    snap.state = 'open';
+    await store.set('r', emptyBreakerSnapshot());
     const got = await store.get('r');
-    got!.consecutiveFailures = 99;
+    expect(() => {
+      got!.consecutiveFailures = 99;
+    }).toThrow(TypeError);
     expect(await store.get('r')).toEqual(emptyBreakerSnapshot());
     expect(await store.get('missing')).toBeUndefined();
   });

@@ -1,18 +1,27 @@
 import type { BreakerSnapshot, BreakerStore } from './ports.js';
 
 /**
- * Breaker state for one process, kept in a Map. Snapshots are copied in and out, so a caller that mutates what it
- * passed or got back cannot change the stored state.
+ * Breaker state for one process, kept in a Map. Snapshots are stored frozen: breaker transitions always build new
+ * snapshots, so sharing them is safe and far cheaper than copying on every call (this sits on the request path).
  */
 export function createMemoryBreakerStore(): BreakerStore {
   const snapshots = new Map<string, BreakerSnapshot>();
   return {
     async get(routeId) {
-      const stored = snapshots.get(routeId);
-      return stored && structuredClone(stored);
+      return snapshots.get(routeId);
     },
     async set(routeId, snapshot) {
-      snapshots.set(routeId, structuredClone(snapshot));
+      snapshots.set(routeId, freeze(snapshot));
     },
   };
+}
+
+function freeze(snapshot: BreakerSnapshot): BreakerSnapshot {
+  if (Object.isFrozen(snapshot)) return snapshot;
+  for (const b of snapshot.buckets) {
+    Object.freeze(b.latencyCounts);
+    Object.freeze(b);
+  }
+  Object.freeze(snapshot.buckets);
+  return Object.freeze(snapshot);
 }
