@@ -7,14 +7,26 @@ import { withTimeout } from './timeout.js';
 
 export type AttemptOutcome =
   | { ok: true; result: ProviderResult; latencyMs: number }
-  /** `result` is set when the provider answered but the answer failed a quality guard (its tokens were still used). */
-  | { ok: false; failure: Failure; latencyMs: number; result?: ProviderResult };
+  /**
+   * `result` is set when the provider answered but the answer failed a quality guard (its tokens were still used).
+   * `final` ends the request: no retry, no fallback (a stream that broke mid-way under the `fail` mode).
+   */
+  | { ok: false; failure: Failure; latencyMs: number; result?: ProviderResult; final?: boolean };
+
+export interface InvokeOptions {
+  timeoutMs: number;
+  signal?: AbortSignal | undefined;
+  quality: ClassPolicy['quality'];
+}
+
+/** One upstream call as the tier loop sees it: a plain completion, or a stream forwarded to the caller. */
+export type Invoke = (call: ProviderCall, options: InvokeOptions) => Promise<AttemptOutcome>;
 
 /** Makes exactly one upstream call with the tier's timeout, then classifies the error or guards the answer. */
 export async function callRoute(
   deps: { clock: Clock; providers: ProviderResolver },
   call: ProviderCall,
-  options: { timeoutMs: number; signal?: AbortSignal | undefined; quality: ClassPolicy['quality'] },
+  options: InvokeOptions,
 ): Promise<AttemptOutcome> {
   const { clock } = deps;
   const started = clock.now();

@@ -2,7 +2,9 @@ import type { CompletionRequest, CompletionResult } from '../contracts/completio
 import type { AttemptRecord, Decision } from '../contracts/decision.js';
 import type { Policy } from '../contracts/policy.js';
 import type { RouteSpec } from '../contracts/route.js';
+import { callRoute, type Invoke } from './attempt.js';
 import { budgetBand, exhaustedBudget } from './budget-guard.js';
+import { createStreamSession, type EngineStreamEvent, type StreamFailoverMode } from './stream-session.js';
 import { createCircuitBreakers, type BreakerOptions, type CircuitBreakers } from './circuit-breaker.js';
 import { DecisionDraft } from './decision-draft.js';
 import { runDegradeTier } from './degradation.js';
@@ -68,6 +70,12 @@ export interface CompleteInput {
 export interface FallbackEngine {
   /** Runs one request through its plan. Resolves with the answer (maybe degraded) or throws one typed BackstopError. */
   complete(input: CompleteInput): Promise<CompletionResult>;
+  /**
+   * Streams one request. A stream that fails before its first token falls back transparently; one that fails
+   * mid-way continues on the next route from the partial answer (mode `continue`), starts over (`restart`) or ends
+   * (`fail`). The iterator ends with a `done` event carrying the result, or throws one typed BackstopError.
+   */
+  stream(input: CompleteInput, options?: { mode?: StreamFailoverMode }): AsyncIterable<EngineStreamEvent>;
   readonly events: EngineEvents;
   readonly breakers: CircuitBreakers;
 }
@@ -104,7 +112,9 @@ export function createFallbackEngine(options: FallbackEngineOptions): FallbackEn
     emit.decision.emit(decision);
   };
 
-  async function complete(input: CompleteInput): Promise<CompletionResult> {
+  const callPlain: Invoke = (call, o) => callRoute(options, call, o);
+
+  async function run(input: CompleteInput, invoke: Invoke): Promise<CompletionResult> {
     const { tenantId, policy, request } = input;
     const started = clock.now();
     const decisionId = input.requestId ?? options.newId();
@@ -149,7 +159,12 @@ export function createFallbackEngine(options: FallbackEngineOptions): FallbackEn
       forbidden: [],
       circuitOpen: [],
     };
-    const deps = { ...options, breakers, emitBudgetDenied: (e: BudgetDeniedEvent) => emit.budgetDenied.emit(e) };
+    const deps = {
+      ...options,
+      invoke,
+      breakers,
+      emitBudgetDenied: (e: BudgetDeniedEvent) => emit.budgetDenied.emit(e),
+    };
 
     for (let p = 0; p < plan.tiers.length; p++) {
       const tier = plan.tiers[p]!;
@@ -260,7 +275,12 @@ export function createFallbackEngine(options: FallbackEngineOptions): FallbackEn
   }
 
   return {
-    complete,
+    complete: (input) => run(input, callPlain),
+    stream(input, streamOptions = {}) {
+      const session = createStreamSession(options, streamOptions.mode ?? 'continue');
+      run(input, session.invoke).then(session.done, session.fail);
+      return session.events;
+    },
     breakers,
     events: {
       onAttempt: emit.attempt.event,

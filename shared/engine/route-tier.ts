@@ -1,5 +1,5 @@
 import type { RouteSpec } from '../contracts/route.js';
-import { callRoute } from './attempt.js';
+import type { Invoke } from './attempt.js';
 import { backoffDelay } from './backoff.js';
 import type { CircuitBreakers } from './circuit-breaker.js';
 import type { DecisionDraft } from './decision-draft.js';
@@ -13,7 +13,7 @@ import {
 import type { BudgetDeniedEvent } from './events.js';
 import { ruleFor, type Failure } from './failure-kinds.js';
 import type { CompleteInput } from './fallback-engine.js';
-import type { BudgetStore, Clock, ProviderResolver, ProviderResult, Random } from './ports.js';
+import type { BudgetStore, Clock, ProviderResult, Random } from './ports.js';
 import { costUsd, estimateCostUsd, estimateTokens } from './pricing.js';
 import { qualityRank, type PlannedRouteTier, type RequestPlan } from './request-plan.js';
 import { orderRoutes } from './routing.js';
@@ -42,9 +42,9 @@ export type TierOutcome =
 
 interface Deps {
   clock: Clock;
+  invoke: Invoke;
   random: Random;
   newId: () => string;
-  providers: ProviderResolver;
   breakers: CircuitBreakers;
   budgetStore?: BudgetStore | undefined;
   emitBudgetDenied: (e: BudgetDeniedEvent) => void;
@@ -139,8 +139,7 @@ export async function runRouteTier(
       }
 
       const startedAtMs = clock.now();
-      const outcome = await callRoute(
-        deps,
+      const outcome = await deps.invoke(
         {
           route,
           messages: request.messages,
@@ -178,6 +177,9 @@ export async function runRouteTier(
         costUsd: cost,
       });
       if (outcome.ok) return { kind: 'answer', route, result: outcome.result };
+      if (outcome.final) {
+        return stop(new AllTiersFailedError(draft.id, draft.attempts, outcome.failure, outcome.failure.message));
+      }
 
       const failure = outcome.failure;
       state.lastFailure = failure;

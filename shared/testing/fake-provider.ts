@@ -1,19 +1,29 @@
 import { ProviderError } from '../engine/errors.js';
 import type { Failure } from '../engine/failure-kinds.js';
-import type { Clock, ProviderAdapter, ProviderCall, ProviderResolver, ProviderResult } from '../engine/ports.js';
+import type {
+  Clock,
+  ProviderAdapter,
+  ProviderCall,
+  ProviderResolver,
+  ProviderResult,
+  ProviderStreamEvent,
+} from '../engine/ports.js';
 import type { FailureKind } from '../contracts/decision.js';
 
 /** One scripted reaction of a fake route. */
 export type Step =
   | { answer?: string; result?: Partial<ProviderResult>; delayMs?: number }
   | { fail: FailureKind | Failure; delayMs?: number }
-  | { hang: true };
+  | { hang: true }
+  /** Streams `chunks` (one per fake-clock `gapMs`), then fails with `thenFail` or finishes. */
+  | { chunks: string[]; thenFail?: FailureKind; gapMs?: number };
 
 /** A call the fake saw, for assertions. */
 export interface SeenCall {
   routeId: string;
   atMs: number;
   aborted: boolean;
+  messages?: ProviderCall['messages'];
 }
 
 export interface FakeProviders {
@@ -46,22 +56,56 @@ export function createFakeProviders(clock: Clock): FakeProviders {
       const step = queues.get(call.route.id)?.shift() ?? fixed.get(call.route.id) ?? {};
       if ('hang' in step)
         return new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason)));
+      if ('chunks' in step) {
+        if (step.thenFail) throw new ProviderError({ kind: step.thenFail, message: `scripted ${step.thenFail}` });
+        return { ...ok(call), content: step.chunks.join('') };
+      }
       if (step.delayMs) await wait(step.delayMs, signal);
       if ('fail' in step) {
         const failure =
           typeof step.fail === 'string' ? { kind: step.fail, message: `scripted ${step.fail}` } : step.fail;
         throw new ProviderError(failure);
       }
-      return {
-        content: step.answer ?? `ok from ${call.route.id}`,
-        toolCalls: [],
+      return { ...ok(call), ...(step.answer !== undefined && { content: step.answer }), ...step.result };
+    },
+    async *stream(call: ProviderCall, signal: AbortSignal): AsyncGenerator<ProviderStreamEvent> {
+      const seen: SeenCall = { routeId: call.route.id, atMs: clock.now(), aborted: false, messages: call.messages };
+      calls.push(seen);
+      signal.addEventListener('abort', () => (seen.aborted = true), { once: true });
+      const step = queues.get(call.route.id)?.shift() ?? fixed.get(call.route.id) ?? {};
+      if ('hang' in step)
+        await new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason)));
+      if ('fail' in step) {
+        if ('delayMs' in step && step.delayMs) await wait(step.delayMs, signal);
+        const failure =
+          typeof step.fail === 'string' ? { kind: step.fail, message: `scripted ${step.fail}` } : step.fail;
+        throw new ProviderError(failure);
+      }
+      const chunks =
+        'chunks' in step
+          ? step.chunks
+          : ((step as { answer?: string }).answer ?? `ok from ${call.route.id}`).split(/(?<= )/);
+      for (const text of chunks) {
+        if ('gapMs' in step && step.gapMs) await wait(step.gapMs, signal);
+        yield { type: 'text', text };
+      }
+      if ('chunks' in step && step.thenFail)
+        throw new ProviderError({ kind: step.thenFail, message: `scripted ${step.thenFail}` });
+      yield {
+        type: 'finish',
         finishReason: 'stop',
-        usage: { inputTokens: 10, outputTokens: 5 },
+        usage: { inputTokens: 10, outputTokens: chunks.length },
         model: call.route.model,
-        ...step.result,
       };
     },
   };
+  const ok = (call: ProviderCall): ProviderResult => ({
+    content: `ok from ${call.route.id}`,
+    toolCalls: [],
+    finishReason: 'stop',
+    usage: { inputTokens: 10, outputTokens: 5 },
+    model: call.route.model,
+  });
 
   return {
     resolve: () => adapter,
