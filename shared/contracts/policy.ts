@@ -123,7 +123,15 @@ export const RoutingRuleSchema = z
   });
 export type RoutingRule = z.infer<typeof RoutingRuleSchema>;
 
-const ClassOverrideSchema = ClassPolicySchema.partial();
+// Built field by field: `.partial()` would still fill the inner defaults and silently reset what an override omits.
+const ClassOverrideSchema = z.object({
+  tiers: ClassPolicySchema.shape.tiers.optional(),
+  hardStop: HardStopSchema.optional(),
+  retry: RetryPolicySchema.optional(),
+  deadlineMs: timeoutMs.optional(),
+  sensitive: z.boolean().optional(),
+  quality: ClassPolicySchema.shape.quality.unwrap().optional(),
+});
 export type ClassOverride = z.infer<typeof ClassOverrideSchema>;
 const ClassOverridesSchema = z.partialRecord(TrafficClassSchema, ClassOverrideSchema);
 

@@ -10,6 +10,8 @@ export class DecisionDraft {
   readonly attempts: AttemptRecord[] = [];
   readonly degradedReasons: DegradedReason[] = [];
   originalRouteId: string | null = null;
+  /** Set once the final decision is built; a request records one decision. */
+  finished = false;
 
   constructor(
     readonly id: string,
@@ -68,6 +70,7 @@ export class DecisionDraft {
       jobId?: string;
     },
   ): Decision {
+    this.finished = true;
     const sum = (k: 'costUsd' | 'inputTokens' | 'outputTokens') => this.attempts.reduce((s, a) => s + a[k], 0);
     const r = this.request;
     return {

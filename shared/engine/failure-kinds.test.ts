@@ -56,6 +56,33 @@ describe('classifyFailure', () => {
       'overloaded',
     ],
     [{ status: 400, body: { error: { code: 400, status: 'INVALID_ARGUMENT', message: 'bad' } } }, 'bad_request'],
+    [
+      {
+        status: 400,
+        body: {
+          error: {
+            code: 400,
+            status: 'INVALID_ARGUMENT',
+            message: 'API key not valid.',
+            details: [{ reason: 'API_KEY_INVALID' }],
+          },
+        },
+      },
+      'auth',
+    ],
+    [
+      {
+        status: 400,
+        body: {
+          error: {
+            code: 400,
+            status: 'INVALID_ARGUMENT',
+            message: 'The input token count (1200000) exceeds the maximum number of tokens allowed (1048576).',
+          },
+        },
+      },
+      'context_length',
+    ],
     [{ error: Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }) }, 'network'],
     [
       { error: new TypeError('fetch failed', { cause: Object.assign(new Error('x'), { code: 'ECONNREFUSED' }) }) },

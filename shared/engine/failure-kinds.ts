@@ -69,6 +69,8 @@ const CODE_KINDS: Readonly<Record<string, FailureKind>> = {
   unavailable: 'overloaded',
   server_overloaded: 'overloaded',
   api_error: 'server_error',
+  api_key_invalid: 'auth',
+  api_key_expired: 'auth',
   server_error: 'server_error',
   internal: 'server_error',
   internal_error: 'server_error',
@@ -148,7 +150,8 @@ const FINISH_KINDS: Readonly<Record<string, FailureKind>> = {
   refusal: 'low_quality',
 };
 
-const CONTEXT_MESSAGE = /context (length|window)|prompt is too long|too many tokens|maximum context/i;
+const CONTEXT_MESSAGE =
+  /context (length|window)|prompt is too long|too many tokens|maximum context|exceeds the maximum number of tokens/i;
 
 /**
  * Folds what an edge saw (status, headers, error body, thrown error, finish reason) into one Failure.
@@ -209,7 +212,13 @@ function readErrorBody(body: unknown): { code?: string; type?: string; message?:
   const inner = (body as { error?: unknown }).error;
   const e = (inner && typeof inner === 'object' ? inner : body) as Record<string, unknown>;
   const str = (v: unknown) => (typeof v === 'string' && v ? v : typeof v === 'number' ? String(v) : undefined);
-  const code = str(e.code) && !/^\d+$/.test(String(e.code)) ? str(e.code) : str(e.status);
+  // Gemini puts the precise reason (e.g. API_KEY_INVALID) in details[]; it beats the generic status.
+  const reason = Array.isArray(e.details)
+    ? e.details
+        .map((d) => (d && typeof d === 'object' ? str((d as { reason?: unknown }).reason) : undefined))
+        .find(Boolean)
+    : undefined;
+  const code = reason ?? (str(e.code) && !/^\d+$/.test(String(e.code)) ? str(e.code) : str(e.status));
   const type = str(e.type) === 'error' ? undefined : str(e.type);
   return {
     ...(code !== undefined && { code }),

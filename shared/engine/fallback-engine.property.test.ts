@@ -37,7 +37,7 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
 
 const ROUTE_TIERS: Record<'critical' | 'non_critical' | 'internal', string[][]> = {
   critical: [['gpt-4o'], ['claude-sonnet-4'], ['gpt-4o-mini']],
-  non_critical: [['gpt-4.1-mini'], ['claude-3-5-haiku']],
+  non_critical: [['claude-3-5-haiku'], ['gpt-4.1-mini']],
   internal: [['gpt-4.1-nano'], ['gemini-2.0-flash']],
 };
 

@@ -31,17 +31,17 @@ async function stream(h: ReturnType<typeof setup>, mode?: StreamFailoverMode) {
 describe('streaming through the engine', () => {
   it('streams a healthy answer and ends with the result', async () => {
     const h = setup();
-    h.providers.script('gpt-4.1-mini', { chunks: ['The capital ', 'of France ', 'is Paris.'] });
+    h.providers.script('claude-3-5-haiku', { chunks: ['The capital ', 'of France ', 'is Paris.'] });
     const s = await stream(h);
     expect(s.text).toBe('The capital of France is Paris.');
-    expect(s.result).toMatchObject({ content: s.text, routeId: 'gpt-4.1-mini', degraded: false });
+    expect(s.result).toMatchObject({ content: s.text, routeId: 'claude-3-5-haiku', degraded: false });
     expect(h.decisions).toHaveLength(1);
   });
 
   it('falls back transparently when a stream fails before its first token', async () => {
     const h = setup();
-    h.providers.script('gpt-4.1-mini', { fail: 'overloaded' });
-    h.providers.script('claude-3-5-haiku', { chunks: ['Paris ', 'it is.'] });
+    h.providers.script('claude-3-5-haiku', { fail: 'overloaded' });
+    h.providers.script('gpt-4.1-mini', { chunks: ['Paris ', 'it is.'] });
     const s = await stream(h);
     expect(s.text).toBe('Paris it is.');
     expect(s.events.find((e) => e.type === 'fallback')).toMatchObject({ mode: 'transparent', afterChars: 0 });
@@ -50,15 +50,15 @@ describe('streaming through the engine', () => {
 
   it('continues a stream that broke mid-way on the next tier, from the partial answer', async () => {
     const h = setup();
-    h.providers.script('gpt-4.1-mini', { chunks: ['The capital ', 'of France '], thenFail: 'stream_interrupted' });
-    h.providers.script('claude-3-5-haiku', { chunks: ['is ', 'Paris.'] });
+    h.providers.script('claude-3-5-haiku', { chunks: ['The capital ', 'of France '], thenFail: 'stream_interrupted' });
+    h.providers.script('gpt-4.1-mini', { chunks: ['is ', 'Paris.'] });
     const s = await stream(h);
     expect(s.text).toBe('The capital of France is Paris.');
     expect(s.result!.content).toBe(s.text);
     expect(s.events.find((e) => e.type === 'fallback')).toEqual({
       type: 'fallback',
-      fromRouteId: 'gpt-4.1-mini',
-      toRouteId: 'claude-3-5-haiku',
+      fromRouteId: 'claude-3-5-haiku',
+      toRouteId: 'gpt-4.1-mini',
       reason: 'stream_interrupted',
       mode: 'continue',
       afterChars: 'The capital of France '.length,
@@ -75,16 +75,16 @@ describe('streaming through the engine', () => {
       ['The capital of ', 'France is ', 'Paris.'],
     ]) {
       const h = setup();
-      h.providers.script('gpt-4.1-mini', { chunks: ['The capital ', 'of France '], thenFail: 'network' });
-      h.providers.script('claude-3-5-haiku', { chunks });
+      h.providers.script('claude-3-5-haiku', { chunks: ['The capital ', 'of France '], thenFail: 'network' });
+      h.providers.script('gpt-4.1-mini', { chunks });
       expect((await stream(h)).text).toBe('The capital of France is Paris.');
     }
   });
 
   it('starts over on the next tier in restart mode and tells the caller to discard its text', async () => {
     const h = setup();
-    h.providers.script('gpt-4.1-mini', { chunks: ['Half an '], thenFail: 'server_error' });
-    h.providers.script('claude-3-5-haiku', { chunks: ['Paris.'] });
+    h.providers.script('claude-3-5-haiku', { chunks: ['Half an '], thenFail: 'server_error' });
+    h.providers.script('gpt-4.1-mini', { chunks: ['Paris.'] });
     const s = await stream(h, 'restart');
     expect(s.events.find((e) => e.type === 'fallback')).toMatchObject({ mode: 'restart', afterChars: 8 });
     expect(s.result!.content).toBe('Paris.');
@@ -93,28 +93,28 @@ describe('streaming through the engine', () => {
 
   it('ends the stream with a typed error in fail mode, without trying another route', async () => {
     const h = setup();
-    h.providers.script('gpt-4.1-mini', { chunks: ['Half an '], thenFail: 'server_error' });
+    h.providers.script('claude-3-5-haiku', { chunks: ['Half an '], thenFail: 'server_error' });
     const s = await stream(h, 'fail');
     expect(isBackstopError(s.error) && s.error.code).toBe('ALL_TIERS_FAILED');
-    expect(h.providers.callsTo('claude-3-5-haiku')).toBe(0);
+    expect(h.providers.callsTo('gpt-4.1-mini')).toBe(0);
     expect(h.decisions[0]!.outcome).toBe('failed');
   });
 
   it('times out a stream that goes quiet for longer than the tier timeout, and cancels it', async () => {
     const h = setup();
-    h.providers.script('gpt-4.1-mini', { chunks: ['The ', 'capital'], gapMs: 25_000 });
-    h.providers.script('claude-3-5-haiku', { chunks: ['Paris.'] });
+    h.providers.script('claude-3-5-haiku', { chunks: ['The ', 'capital'], gapMs: 25_000 });
+    h.providers.script('gpt-4.1-mini', { chunks: ['Paris.'] });
     const s = await stream(h);
-    expect(s.result!.routeId).toBe('claude-3-5-haiku');
+    expect(s.result!.routeId).toBe('gpt-4.1-mini');
     expect(h.decisions[0]!.attempts[0]).toMatchObject({ failureKind: 'timeout', latencyMs: 20_000 });
     expect(h.providers.calls[0]!.aborted).toBe(true);
   });
 
   it('fails over an empty stream as low quality before anything reached the caller', async () => {
     const h = setup();
-    h.providers.script('gpt-4.1-mini', { chunks: [] });
+    h.providers.script('claude-3-5-haiku', { chunks: [] });
     const s = await stream(h);
-    expect(s.result!.routeId).toBe('claude-3-5-haiku');
+    expect(s.result!.routeId).toBe('gpt-4.1-mini');
     expect(h.decisions[0]!.attempts[0]!.failureKind).toBe('low_quality');
   });
 });

@@ -14,7 +14,8 @@ import {
   BudgetExceededError,
   CircuitOpenError,
   DowngradeForbiddenError,
-  type BackstopError,
+  BackstopError,
+  isBackstopError,
 } from './errors.js';
 import {
   EventEmitter,
@@ -103,9 +104,10 @@ export function createFallbackEngine(options: FallbackEngineOptions): FallbackEn
   });
 
   const record = (decision: Decision) => {
-    // The sink buffers; a failing sink must never fail the request it describes.
+    // The sink buffers; a failing sink (sync or async) must never fail the request it describes.
     try {
-      options.decisionSink?.record(decision);
+      const pending: unknown = options.decisionSink?.record(decision);
+      if (pending instanceof Promise) pending.catch(() => undefined);
     } catch {
       /* the sink reports its own failures */
     }
@@ -115,12 +117,35 @@ export function createFallbackEngine(options: FallbackEngineOptions): FallbackEn
   const callPlain: Invoke = (call, o) => callRoute(options, call, o);
 
   async function run(input: CompleteInput, invoke: Invoke): Promise<CompletionResult> {
-    const { tenantId, policy, request } = input;
     const started = clock.now();
     const decisionId = input.requestId ?? options.newId();
-    const draft = new DecisionDraft(decisionId, tenantId, request, started, policy.version, emit.attempt);
+    const draft = new DecisionDraft(
+      decisionId,
+      input.tenantId,
+      input.request,
+      started,
+      input.policy.version,
+      emit.attempt,
+    );
+    try {
+      return await execute(input, invoke, draft);
+    } catch (e) {
+      // Every request records exactly one decision and ends in one typed error, whatever failed underneath.
+      const error = isBackstopError(e)
+        ? e
+        : new BackstopError('INTERNAL', `a store or adapter failed: ${e instanceof Error ? e.message : String(e)}`, {
+            cause: e,
+          });
+      if (!draft.finished) record(draft.finish(clock.now(), { outcome: 'failed', errorCode: error.code }));
+      throw error;
+    }
+  }
+
+  async function execute(input: CompleteInput, invoke: Invoke, draft: DecisionDraft): Promise<CompletionResult> {
+    const { tenantId, policy, request } = input;
+    const started = draft.startedAtMs;
+    const decisionId = draft.id;
     const fail = (error: BackstopError): never => {
-      record(draft.finish(clock.now(), { outcome: 'failed', errorCode: error.code }));
       throw error;
     };
 
@@ -138,8 +163,8 @@ export function createFallbackEngine(options: FallbackEngineOptions): FallbackEn
     draft.sensitive = plan.sensitive;
     draft.budgetBand = band;
     plan.degradedReasons.forEach((r) => draft.reason(r));
-    for (const route of plan.downgradedRoutes) {
-      draft.add(route, 0, { outcome: 'skipped', skipReason: 'budget_downgrade', startedAtMs: started });
+    for (const { route, tier } of plan.downgradedRoutes) {
+      draft.add(route, tier, { outcome: 'skipped', skipReason: 'budget_downgrade', startedAtMs: started });
     }
     if (plan.access === 'exhausted') {
       const budget = exhaustedBudget(snapshot) ?? 'monthly';

@@ -12,7 +12,7 @@ import { InvalidPolicyError } from './errors.js';
 /**
  * The default matrix. Each class: its tiers in order, then the hard stop.
  * critical: premium -> same-class other provider -> budget model flagged uncertain; stops after 2 failing providers.
- * non_critical: balanced -> cheaper -> cached or default answer; stops at the budget cap.
+ * non_critical: balanced -> cheaper, other provider -> cached or default answer; stops at the budget cap.
  * internal: low-cost -> other low-cost provider -> queue for retry; stops when the daily budget is used.
  * batch: cheapest acceptable -> pause and resume later -> manual review; stops when the retry budget is used.
  * experiment: test route -> fail fast; no fallback at all.
@@ -30,8 +30,8 @@ export const DEFAULT_POLICY: PolicyInput = {
     },
     non_critical: {
       tiers: [
-        { kind: 'routes', name: 'primary', routes: ['gpt-4.1-mini'] },
-        { kind: 'routes', name: 'first fallback', routes: ['claude-3-5-haiku'] },
+        { kind: 'routes', name: 'primary', routes: ['claude-3-5-haiku'] },
+        { kind: 'routes', name: 'first fallback', routes: ['gpt-4.1-mini'] },
         {
           kind: 'degrade',
           name: 'second fallback',

@@ -32,8 +32,8 @@ export interface RequestPlan {
   access: ReturnType<typeof classAccess>;
   tiers: PlannedTier[];
   degradedReasons: DegradedReason[];
-  /** Routes dropped by the budget downgrade, for the decision record. */
-  downgradedRoutes: RouteSpec[];
+  /** Routes dropped by the budget downgrade, with the tier they were planned in, for the decision record. */
+  downgradedRoutes: { route: RouteSpec; tier: number }[];
   pinnedRoute?: string;
 }
 
@@ -97,7 +97,7 @@ export function planRequest(input: {
 
   const access = classAccess(band, trafficClass);
   const degradedReasons: DegradedReason[] = [];
-  const downgradedRoutes: RouteSpec[] = [];
+  const downgradedRoutes: RequestPlan['downgradedRoutes'] = [];
   // Sensitive work is never downgraded to save money: it runs at full quality or fails on the budget itself.
   if (access === 'downgrade' && !sensitive && routeTiers.length > 1) {
     const cost = (t: PlannedRouteTier) =>
@@ -105,7 +105,9 @@ export function planRequest(input: {
     const cheapest = routeTiers.reduce((best, t) => (cost(t) < cost(best) ? t : best));
     const cut = tiers.indexOf(cheapest);
     if (cut > 0) {
-      for (const t of tiers.slice(0, cut)) if (t.kind === 'routes') downgradedRoutes.push(...t.routes);
+      for (const t of tiers.slice(0, cut)) {
+        if (t.kind === 'routes') downgradedRoutes.push(...t.routes.map((route) => ({ route, tier: t.tier })));
+      }
       tiers = tiers.filter((t, i) => i >= cut || t.kind !== 'routes');
       degradedReasons.push('budget_downgrade');
     }

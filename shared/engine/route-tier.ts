@@ -1,3 +1,4 @@
+import type { AttemptRecord } from '../contracts/decision.js';
 import type { RouteSpec } from '../contracts/route.js';
 import type { Invoke } from './attempt.js';
 import { backoffDelay } from './backoff.js';
@@ -77,8 +78,11 @@ export async function runRouteTier(
     expectedTokens: { input: inputTokens, output: request.params.maxTokens ?? 512 },
   });
   const laterTierExists = ctx.position < plan.tiers.length - 1;
-  const skip = (route: RouteSpec, skipReason: NonNullable<Parameters<DecisionDraft['add']>[2]['skipReason']>) =>
-    draft.add(route, tier.tier, { outcome: 'skipped', skipReason, startedAtMs: clock.now() });
+  const skip = (
+    route: RouteSpec,
+    skipReason: NonNullable<AttemptRecord['skipReason']>,
+    breakerState: AttemptRecord['breakerState'] = 'closed',
+  ) => draft.add(route, tier.tier, { outcome: 'skipped', skipReason, breakerState, startedAtMs: clock.now() });
   const stop = (error: BackstopError): TierOutcome => ({ kind: 'stop', error });
   let tierRetries = 0;
 
@@ -111,7 +115,7 @@ export async function runRouteTier(
       if (!gate.allowed) {
         if (retry === 0) {
           state.circuitOpen.push(route.id);
-          skip(route, 'circuit_open');
+          skip(route, 'circuit_open', gate.state);
         }
         break;
       }
