@@ -1,3 +1,4 @@
+import { CONTINUE_INSTRUCTION } from '../../../shared/engine/stream-session.js';
 import type { AnswerOutcome } from './faults.js';
 
 /** One message of a simulated request, flattened to text whatever the wire format. */
@@ -59,16 +60,21 @@ export function composeAnswer(request: SimRequest, outcome: AnswerOutcome, canne
     return { text: LOW_QUALITY_TEXT, finish: 'length', inputTokens, outputTokens: estimateTokens(LOW_QUALITY_TEXT) };
   }
 
-  const last = request.turns[request.turns.length - 1];
-  const toolCall = last?.role === 'user' ? pickToolCall(request, last.text) : undefined;
+  const turns = request.turns;
+  const last = turns[turns.length - 1];
+  // Backstop resumes a broken stream with [assistant: partial, user: CONTINUE_INSTRUCTION]; a cooperative model
+  // continues the partial answer to the original conversation.
+  const resuming = last?.role === 'user' && last.text === CONTINUE_INSTRUCTION && turns.at(-2)?.role === 'assistant';
+  const conversation = resuming ? turns.slice(0, -2) : turns;
+  const toolCall = last?.role === 'user' && !resuming ? pickToolCall(request, last.text) : undefined;
   if (toolCall) {
     const outputTokens = estimateTokens(toolCall.name + toolCall.arguments);
     return { text: '', toolCall, finish: 'tool_calls', inputTokens, outputTokens };
   }
 
-  const full = canned ?? echo(request.turns);
+  const full = canned ?? echo(conversation);
   // An assistant turn at the end is a prefix to continue (Anthropic prefill, or resuming a broken stream).
-  const prefix = last?.role === 'assistant' ? last.text : '';
+  const prefix = resuming ? turns.at(-2)!.text : last?.role === 'assistant' ? last.text : '';
   const text = prefix && full.startsWith(prefix) ? full.slice(prefix.length) : full;
   const capChars = request.maxTokens === undefined ? Infinity : request.maxTokens * 4;
   if (text.length > capChars) {
