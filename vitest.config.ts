@@ -1,6 +1,14 @@
+import { createRequire } from 'node:module';
 import { defineConfig } from 'vitest/config';
 
+const require = createRequire(import.meta.url);
+
 export default defineConfig({
+  resolve: {
+    // graphql ships CJS and ESM builds; Node (and yoga, Pothos) load the CJS one. Vite would pick the ESM one for our
+    // files, giving two GraphQLError classes and breaking instanceof checks (error masking), so pin the same file.
+    alias: [{ find: /^graphql$/, replacement: require.resolve('graphql') }],
+  },
   test: {
     include: [
       'shared/**/*.test.ts',
@@ -9,6 +17,8 @@ export default defineConfig({
       'drizzle/**/*.test.ts',
       'test/**/*.test.ts',
     ],
-    testTimeout: 20_000,
+    testTimeout: 30_000,
+    // Opening PGlite (WASM) and applying migrations takes seconds on a 2-core machine.
+    hookTimeout: 60_000,
   },
 });

@@ -33,6 +33,7 @@ export {
   type PolicyIssue,
 } from './engine/policy-matrix.js';
 export { DEFAULT_ROUTES } from './engine/default-routes.js';
+export { diffJson, type JsonChange } from './engine/policy-diff.js';
 export { budgetBand, classAccess } from './engine/budget-guard.js';
 export { costUsd, estimateCostUsd, estimateTokens } from './engine/pricing.js';
 export type { BreakerOptions, BreakerStats, CircuitBreakers } from './engine/circuit-breaker.js';

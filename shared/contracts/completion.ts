@@ -54,6 +54,8 @@ export const CompletionRequestSchema = z.object({
   /** JSON Schema the answer must match; a non-matching answer is a `low_quality` failure. */
   responseSchema: z.record(z.string(), z.unknown()).optional(),
   sensitive: z.boolean().default(false),
+  /** Pins a route (by id) as the first tier, ahead of the class's tiers; the class's fallbacks still apply. */
+  route: z.string().min(1).optional(),
   tags: z.array(z.string()).default([]),
   metadata: z.record(z.string(), z.string()).default({}),
   userId: z.string().optional(),

@@ -210,3 +210,14 @@ describe('routing strategies inside a tier', () => {
     });
   });
 });
+
+describe('a route named by the request', () => {
+  it('is tried first, and the class tiers still back it up', async () => {
+    const { createEngineHarness: make, ask: q } = await import('../testing/engine-harness.js');
+    const h = make();
+    expect(await h.run(q('non_critical', { route: 'gpt-4o' }))).toMatchObject({ routeId: 'gpt-4o', tier: 0 });
+    h.providers.always('gpt-4o', { fail: 'server_error' });
+    const r = await h.run(q('non_critical', { route: 'gpt-4o' }));
+    expect(r.routeId).toBe('claude-3-5-haiku');
+  });
+});

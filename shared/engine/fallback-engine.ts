@@ -29,6 +29,7 @@ import type {
   BreakerStore,
   BudgetStore,
   Clock,
+  DecisionContext,
   DecisionSink,
   ProviderResolver,
   Random,
@@ -103,10 +104,10 @@ export function createFallbackEngine(options: FallbackEngineOptions): FallbackEn
     onStateChange: (e) => emit.break.emit(e),
   });
 
-  const record = (decision: Decision) => {
+  const record = (decision: Decision, context: DecisionContext) => {
     // The sink buffers; a failing sink (sync or async) must never fail the request it describes.
     try {
-      const pending: unknown = options.decisionSink?.record(decision);
+      const pending: unknown = options.decisionSink?.record(decision, context);
       if (pending instanceof Promise) pending.catch(() => undefined);
     } catch {
       /* the sink reports its own failures */
@@ -136,7 +137,9 @@ export function createFallbackEngine(options: FallbackEngineOptions): FallbackEn
         : new BackstopError('INTERNAL', `a store or adapter failed: ${e instanceof Error ? e.message : String(e)}`, {
             cause: e,
           });
-      if (!draft.finished) record(draft.finish(clock.now(), { outcome: 'failed', errorCode: error.code }));
+      if (!draft.finished) {
+        record(draft.finish(clock.now(), { outcome: 'failed', errorCode: error.code }), { request: input.request });
+      }
       throw error;
     }
   }
@@ -225,7 +228,7 @@ export function createFallbackEngine(options: FallbackEngineOptions): FallbackEn
           finalTier: tier.tier,
           ...(deferred && { jobId: outcome.jobId }),
         });
-        record(decision);
+        record(decision, { request, ...(!deferred && { answer: outcome.content }) });
         return {
           status: deferred ? outcome.status : 'answered',
           content: deferred ? '' : outcome.content,
@@ -260,7 +263,7 @@ export function createFallbackEngine(options: FallbackEngineOptions): FallbackEn
           finalRouteId: route.id,
           finalTier: tier.tier,
         });
-        record(decision);
+        record(decision, { request, answer: result.content });
         if (options.cache && !plan.sensitive && !tier.flagUncertain) {
           const entry = { content: result.content, toolCalls: result.toolCalls, routeId: route.id };
           await options.cache

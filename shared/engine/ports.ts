@@ -116,9 +116,15 @@ export interface ResponseCache {
   set(tenantId: string, request: CompletionRequest, answer: CachedAnswer): Promise<void>;
 }
 
+/** What a sink may need besides the decision: the request and the answer text, for hashing or opted-in logging. */
+export interface DecisionContext {
+  request: CompletionRequest;
+  answer?: string;
+}
+
 /** Receives one decision per request. Must not block: implementations buffer. */
 export interface DecisionSink {
-  record(decision: Decision): void;
+  record(decision: Decision, context: DecisionContext): void;
 }
 
 export interface DeferredJob {

@@ -51,6 +51,8 @@ export function planRequest(input: {
   const { policy, request, routes, band } = input;
   const timeouts = input.tierTimeoutsMs ?? DEFAULT_TIER_TIMEOUTS_MS;
   const ruled = applyRules(policy.rules, request);
+  // A route named by the request itself wins over one pinned by a rule.
+  if (request.route) ruled.pinnedRoute = request.route;
   const trafficClass = ruled.trafficClass;
   const classPolicy = resolveClassPolicy(policy, trafficClass, {
     tenantId: input.tenantId,

@@ -1,0 +1,25 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
+import { testDatabases } from '../test/support/databases.js';
+import { tenants } from './schema/index.js';
+
+const dbs = await testDatabases();
+
+describe.each(dbs)('database ($name)', ({ open }) => {
+  const handles: Awaited<ReturnType<typeof open>>[] = [];
+  afterAll(async () => {
+    for (const h of handles) await h.close();
+  });
+
+  it('applies the committed migrations and round-trips a row', async () => {
+    const h = await open();
+    handles.push(h);
+    await h.db.insert(tenants).values({ id: 'acme', name: 'Acme' });
+    const rows = await h.db.select().from(tenants);
+    expect(rows).toMatchObject([{ id: 'acme', name: 'Acme', contentLogging: false }]);
+    const tables = await h.db.execute(
+      sql`select count(*)::int as n from information_schema.tables where table_schema = 'public'`,
+    );
+    expect(JSON.stringify(tables)).toMatch(/1[0-9]/);
+  });
+});

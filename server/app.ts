@@ -1,0 +1,102 @@
+import { randomUUID } from 'node:crypto';
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { createYoga, maskError } from 'graphql-yoga';
+import { GraphQLError } from 'graphql';
+import { bearerToken } from './auth/api-keys.js';
+import type { GraphQLContext } from './graphql/context.js';
+import { schema } from './graphql/schema.js';
+import type { BackstopServices } from './services/services.js';
+import type { Principal } from './services/tenant-store.js';
+
+export interface AppOptions {
+  /** Largest accepted request body, in bytes. Defaults to 1 MiB. */
+  maxBodyBytes?: number;
+  /** Extra routes mounted by later features (OpenAI endpoint, console). */
+  mount?: (app: Hono<AppEnv>, services: BackstopServices) => void;
+}
+
+export interface AppEnv {
+  Variables: { requestId: string; principal: Principal | null };
+}
+
+/** Builds the HTTP app around the services. Tests call `app.fetch(request)`; no port is needed. */
+export function createApp(services: BackstopServices, options: AppOptions = {}) {
+  const { logger } = services;
+  const yoga = createYoga<{ principal: Principal | null; requestId: string }, GraphQLContext>({
+    schema,
+    graphqlEndpoint: '/graphql',
+    logging: false,
+    landingPage: false,
+    maskedErrors: {
+      // Our GraphQLErrors carry a stable code and pass; anything else is logged and masked.
+      maskError: (error, message, isDev) => {
+        const original = error instanceof GraphQLError ? error.originalError : error;
+        if (!(original instanceof GraphQLError) && original)
+          logger.error({ err: original }, 'unexpected error in GraphQL');
+        return maskError(error, message, isDev);
+      },
+    },
+    context: ({ request, principal, requestId }) => ({ principal, requestId, services, signal: request.signal }),
+  });
+
+  const app = new Hono<AppEnv>();
+  app.use('*', async (c, next) => {
+    const requestId = c.req.header('x-request-id') ?? randomUUID();
+    c.set('requestId', requestId);
+    c.header('x-request-id', requestId);
+    const started = performance.now();
+    await next();
+    logger.debug(
+      {
+        requestId,
+        method: c.req.method,
+        path: c.req.path,
+        status: c.res.status,
+        ms: Math.round(performance.now() - started),
+      },
+      'request',
+    );
+  });
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: options.maxBodyBytes ?? 1_048_576,
+      // The body was not read, so the connection cannot carry another request: close it.
+      onError: (c) =>
+        c.json(
+          {
+            error: {
+              message: `request body over ${options.maxBodyBytes ?? 1_048_576} bytes`,
+              type: 'invalid_request_error',
+              param: null,
+              code: 'payload_too_large',
+            },
+          },
+          413,
+          { connection: 'close' },
+        ),
+    }),
+  );
+  app.use('*', async (c, next) => {
+    const key = bearerToken(c.req.raw.headers);
+    c.set('principal', key ? await services.tenants.authenticate(key) : null);
+    await next();
+  });
+
+  app.get('/healthz', (c) => c.json({ ok: true }));
+  app.get('/readyz', async (c) => {
+    try {
+      await services.database.execute('select 1');
+      return c.json({ ok: true, database: services.database.kind, decisionBuffer: services.decisions.bufferDepth() });
+    } catch (e) {
+      return c.json({ ok: false, database: 'unreachable', error: (e as Error).message }, 503);
+    }
+  });
+  app.on(['GET', 'POST'], '/graphql', (c) =>
+    yoga.fetch(c.req.raw, { principal: c.get('principal'), requestId: c.get('requestId') }),
+  );
+  options.mount?.(app, services);
+  return { fetch: app.fetch, hono: app, yoga };
+}
+export type BackstopApp = ReturnType<typeof createApp>;

@@ -1,0 +1,30 @@
+import { z } from 'zod';
+
+const EnvSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65_535).default(4000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  /** Postgres URL; unset means embedded PGlite under BACKSTOP_DATA_DIR. */
+  DATABASE_URL: z.string().url().optional(),
+  BACKSTOP_DATA_DIR: z.string().min(1).default('./.backstop'),
+  REDIS_URL: z.string().url().optional(),
+  /** Providers/routes/policy file; unset means the simulator demo config. */
+  BACKSTOP_CONFIG: z.string().min(1).optional(),
+  /** Bootstrap admin key; when unset, the first start makes one and prints it once. */
+  BACKSTOP_ADMIN_KEY: z.string().min(20).optional(),
+  /** Largest accepted request body, in bytes. Defaults to 1 MiB. */
+  BACKSTOP_MAX_BODY_BYTES: z.coerce.number().int().positive().default(1_048_576),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+export type Env = z.infer<typeof EnvSchema>;
+
+/** Parses the environment, failing fast with every problem named. */
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  // An empty variable (`DATABASE_URL=` in an env file) means unset, not an invalid value.
+  const present = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = EnvSchema.safeParse(present);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`invalid environment:\n${lines.join('\n')}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,62 @@
+import type { Server } from 'node:http';
+import type { Http2SecureServer, Http2Server } from 'node:http2';
+import { randomUUID } from 'node:crypto';
+import { useServer } from 'graphql-ws/use/ws';
+import type { ExecutionArgs } from 'graphql';
+import { WebSocketServer } from 'ws';
+import type { BackstopApp } from '../app.js';
+import type { BackstopServices } from '../services/services.js';
+
+interface EnvelopedRoot {
+  execute: (args: ExecutionArgs) => unknown;
+  subscribe: (args: ExecutionArgs) => unknown;
+}
+
+/**
+ * Serves the GraphQL schema over WebSocket (graphql-ws protocol) at `/graphql` on the same port as HTTP.
+ * The key comes from the connection params (`{ authorization: 'Bearer <key>' }`), as browsers cannot set headers.
+ */
+export function attachGraphQLWebSocket(
+  server: Server | Http2Server | Http2SecureServer,
+  app: BackstopApp,
+  services: BackstopServices,
+) {
+  const wss = new WebSocketServer({ server: server as Server, path: '/graphql' });
+  const disposable = useServer(
+    {
+      execute: (args) => (args.rootValue as EnvelopedRoot).execute(args) as never,
+      subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args) as never,
+      onSubscribe: async (ctx, _id, params) => {
+        const raw = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
+        const token = typeof raw === 'string' ? raw.replace(/^Bearer\s+/i, '').trim() : undefined;
+        const principal = token ? await services.tenants.authenticate(token) : null;
+        const abort = new AbortController();
+        ctx.extra.socket.once('close', () => abort.abort());
+        const { schema, execute, subscribe, contextFactory, parse, validate } = app.yoga.getEnveloped({
+          ...ctx,
+          request: { signal: abort.signal },
+          principal,
+          requestId: randomUUID(),
+          params,
+        });
+        const args = {
+          schema,
+          operationName: params.operationName,
+          document: parse(params.query),
+          variableValues: params.variables,
+          contextValue: await contextFactory(),
+          rootValue: { execute, subscribe },
+        };
+        const errors = validate(args.schema, args.document);
+        return errors.length ? errors : args;
+      },
+    },
+    wss,
+  );
+  return {
+    close: async () => {
+      await disposable.dispose();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,53 @@
+import { serve } from '@hono/node-server';
+import pino from 'pino';
+import { openDatabase } from '../drizzle/client.js';
+import { createApp } from './app.js';
+import { bootstrapAdminKey } from './bootstrap.js';
+import { loadConfig } from './config.js';
+import { parseEnv } from './env.js';
+import { attachGraphQLWebSocket } from './graphql/websocket.js';
+import { mountOpenAICompatible } from './http/openai-compatible.js';
+import { createProviderRegistry } from './providers/registry.js';
+import { createServices } from './services/services.js';
+
+// Parse the environment, open the database, listen. Everything else lives in createServices / createApp.
+const env = parseEnv(process.env);
+const config = await loadConfig(env.BACKSTOP_CONFIG, process.env);
+const logger = pino({
+  level: env.LOG_LEVEL,
+  redact: { paths: ['*.apiKey', '*.authorization', 'req.headers.authorization', 'key'], censor: '[redacted]' },
+});
+const database = await openDatabase({ url: env.DATABASE_URL, dataDir: `${env.BACKSTOP_DATA_DIR}/pglite` });
+const registry = await createProviderRegistry(config.providers, { simulatorSeed: config.simulator.seed });
+const services = await createServices({ database, config, providers: registry.resolve, logger });
+const newAdminKey = await bootstrapAdminKey(services, env.BACKSTOP_ADMIN_KEY, logger);
+const app = createApp(services, { maxBodyBytes: env.BACKSTOP_MAX_BODY_BYTES, mount: mountOpenAICompatible });
+
+const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, (info) => {
+  const url = `http://${env.HOST}:${info.port}`;
+  logger.info({ url, database: database.kind, config: env.BACKSTOP_CONFIG ?? 'simulator demo' }, 'Backstop listening');
+  if (newAdminKey) {
+    console.log(`\n  Backstop is up at ${url}  (GraphQL: ${url}/graphql, OpenAI-compatible: ${url}/v1)`);
+    console.log(`  Bootstrap admin key (shown once, store it now):\n\n    ${newAdminKey}\n`);
+  }
+  if (registry.simulator) logger.info({ url: registry.simulator.url }, 'simulator (demo providers) listening');
+});
+const ws = attachGraphQLWebSocket(server, app, services);
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, 'shutting down: draining requests');
+  // Stop accepting; in-flight requests finish (bounded), then pending decision rows are flushed before exit.
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  await Promise.race([closed, new Promise((r) => setTimeout(r, 15_000).unref())]);
+  await ws.close();
+  await services.decisions.close();
+  await registry.close();
+  await database.close();
+  logger.info('stopped');
+  process.exit(0);
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));

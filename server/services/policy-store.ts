@@ -1,0 +1,135 @@
+import { and, desc, eq, gt } from 'drizzle-orm';
+import type { Database } from '../../drizzle/client.js';
+import { policyVersions } from '../../drizzle/schema/index.js';
+import type { Policy } from '../../shared/contracts/policy.js';
+import type { RouteSpec } from '../../shared/contracts/route.js';
+import { InvalidPolicyError } from '../../shared/engine/errors.js';
+import { validatePolicy } from '../../shared/engine/policy-matrix.js';
+import type { Principal, TenantStore } from './tenant-store.js';
+
+export const GLOBAL_SCOPE = 'global';
+
+export interface PolicyVersionRow {
+  id: string;
+  scope: string;
+  version: number;
+  status: 'published' | 'rolled_back';
+  note: string | null;
+  publishedBy: string;
+  publishedAt: Date;
+  document: Policy;
+}
+
+/**
+ * Versioned policies per scope ('global' or a tenant id). The live policy of a tenant is its own latest published
+ * version, else the global one. Published policies are cached; publishing on this instance refreshes the cache.
+ */
+export function createPolicyStore(
+  db: Database,
+  routes: ReadonlyMap<string, RouteSpec>,
+  tenants: TenantStore,
+  seed: Policy,
+) {
+  const live = new Map<string, Policy | null>();
+
+  const latest = async (scope: string): Promise<PolicyVersionRow | undefined> => {
+    const [row] = await db
+      .select()
+      .from(policyVersions)
+      .where(and(eq(policyVersions.scope, scope), eq(policyVersions.status, 'published')))
+      .orderBy(desc(policyVersions.version))
+      .limit(1);
+    return row as PolicyVersionRow | undefined;
+  };
+
+  const nextVersion = async (scope: string) => {
+    const [row] = await db
+      .select({ v: policyVersions.version })
+      .from(policyVersions)
+      .where(eq(policyVersions.scope, scope))
+      .orderBy(desc(policyVersions.version))
+      .limit(1);
+    return (row?.v ?? 0) + 1;
+  };
+
+  const store = {
+    /** Validates a draft against the route catalogue; issues name the field. */
+    validate(draft: unknown) {
+      return validatePolicy(draft, routes);
+    },
+
+    /** Publishes the seed as global version 1 on an empty database. */
+    async ensureSeed(): Promise<void> {
+      if (await latest(GLOBAL_SCOPE)) return;
+      await db
+        .insert(policyVersions)
+        .values({
+          scope: GLOBAL_SCOPE,
+          version: seed.version,
+          document: seed,
+          publishedBy: 'system',
+          note: 'initial policy',
+        })
+        .onConflictDoNothing();
+    },
+
+    async livePolicy(tenantId: string): Promise<Policy> {
+      for (const scope of [tenantId, GLOBAL_SCOPE]) {
+        if (!live.has(scope)) live.set(scope, (await latest(scope))?.document ?? null);
+        const p = live.get(scope);
+        if (p) return p;
+      }
+      return seed;
+    },
+
+    latest,
+
+    history(scope: string, limit = 50): Promise<PolicyVersionRow[]> {
+      return db
+        .select()
+        .from(policyVersions)
+        .where(eq(policyVersions.scope, scope))
+        .orderBy(desc(policyVersions.version))
+        .limit(limit) as Promise<PolicyVersionRow[]>;
+    },
+
+    /** Publishes a draft as the scope's next version; the document's own `version` is overwritten. Throws InvalidPolicyError. */
+    async publish(actor: Principal, scope: string, draft: unknown, note?: string): Promise<PolicyVersionRow> {
+      const version = await nextVersion(scope);
+      const checked = validatePolicy({ ...(draft as object), version }, routes);
+      if (!checked.ok) throw new InvalidPolicyError(checked.issues);
+      const [row] = await db
+        .insert(policyVersions)
+        .values({ scope, version, document: checked.policy, publishedBy: actor.keyId, note: note ?? null })
+        .returning();
+      live.delete(scope);
+      await tenants.audit(actor, 'policy.published', `${scope}@${version}`, scope === GLOBAL_SCOPE ? null : scope);
+      return row as PolicyVersionRow;
+    },
+
+    /** Makes `toVersion` live again: later versions are marked rolled back. */
+    async rollback(actor: Principal, scope: string, toVersion: number): Promise<PolicyVersionRow> {
+      const [target] = await db
+        .select()
+        .from(policyVersions)
+        .where(and(eq(policyVersions.scope, scope), eq(policyVersions.version, toVersion)));
+      if (!target) throw new InvalidPolicyError([{ path: 'version', message: `no version ${toVersion} for ${scope}` }]);
+      await db
+        .update(policyVersions)
+        .set({ status: 'rolled_back' })
+        .where(and(eq(policyVersions.scope, scope), gt(policyVersions.version, toVersion)));
+      await db.update(policyVersions).set({ status: 'published' }).where(eq(policyVersions.id, target.id));
+      live.delete(scope);
+      await tenants.audit(actor, 'policy.rolled_back', `${scope}@${toVersion}`, scope === GLOBAL_SCOPE ? null : scope);
+      return { ...(target as PolicyVersionRow), status: 'published' };
+    },
+
+    /** Drops cached live policies (another instance published). */
+    invalidate(scope?: string) {
+      if (scope) live.delete(scope);
+      else live.clear();
+    },
+  };
+  return store;
+}
+export type PolicyStore = ReturnType<typeof createPolicyStore>;

@@ -1,0 +1,65 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { DatabaseHandle } from '../../drizzle/client.js';
+import { createFallbackEngine, type FallbackEngine } from '../../shared/engine/fallback-engine.js';
+import { createMemoryResponseCache } from '../../shared/engine/memory-response-cache.js';
+import type { Clock, ProviderResolver } from '../../shared/engine/ports.js';
+import type { BackstopConfig } from '../config.js';
+import { systemClock } from '../system-clock.js';
+import { createCompletionService, type CompletionService } from './completion-service.js';
+import { createDecisionWriter } from './decision-writer.js';
+import { createPgBudgetStore } from './pg-budget-store.js';
+import { createPolicyStore, type PolicyStore } from './policy-store.js';
+import { createPrivacySink } from './privacy-sink.js';
+import { createTenantStore, DEFAULT_TENANT, type TenantStore } from './tenant-store.js';
+
+export interface BackstopServices {
+  database: DatabaseHandle;
+  config: BackstopConfig;
+  clock: Clock;
+  engine: FallbackEngine;
+  tenants: TenantStore;
+  policies: PolicyStore;
+  budgets: ReturnType<typeof createPgBudgetStore>;
+  decisions: ReturnType<typeof createDecisionWriter>;
+  completions: CompletionService;
+  logger: Logger;
+}
+
+export interface ServicesOptions {
+  database: DatabaseHandle;
+  config: BackstopConfig;
+  providers: ProviderResolver;
+  logger: Logger;
+  clock?: Clock;
+}
+
+/** Wires the stores, the decision writer and the engine around one database. Seeds the default tenant and policy. */
+export async function createServices(options: ServicesOptions): Promise<BackstopServices> {
+  const { database, config, logger } = options;
+  const clock = options.clock ?? systemClock;
+  const db = database.db;
+  const tenants = createTenantStore(db, clock.now);
+  const policies = createPolicyStore(db, config.routes, tenants, config.policy);
+  const budgets = createPgBudgetStore({ db, clock });
+  const decisions = createDecisionWriter({
+    db,
+    onError: (e) => logger.warn({ err: e }, 'decision batch not written yet; will retry'),
+    onDrop: (n) => logger.error({ dropped: n }, 'decision buffer full; oldest rows dropped'),
+  });
+  const engine = createFallbackEngine({
+    clock,
+    random: Math.random,
+    newId: randomUUID,
+    routes: config.routes,
+    providers: options.providers,
+    budgetStore: budgets,
+    cache: createMemoryResponseCache({ clock }),
+    decisionSink: createPrivacySink(decisions, (t) => tenants.contentLoggingOf(t)),
+  });
+  await tenants.ensureTenant(DEFAULT_TENANT, 'Default tenant');
+  await tenants.listTenants();
+  await policies.ensureSeed();
+  const completions = createCompletionService({ db, engine, policies, tenants });
+  return { database, config, clock, engine, tenants, policies, budgets, decisions, completions, logger };
+}

@@ -1,0 +1,81 @@
+import pino from 'pino';
+import { openDatabase, type DatabaseHandle } from '../../drizzle/client.js';
+import { createApp, type AppOptions, type BackstopApp } from '../../server/app.js';
+import { demoConfig } from '../../server/config.js';
+import { createProviderRegistry, type ProviderRegistry } from '../../server/providers/registry.js';
+import { createServices, type BackstopServices } from '../../server/services/services.js';
+import type { Role } from '../../server/auth/api-keys.js';
+
+export interface TestBackstop {
+  app: BackstopApp;
+  services: BackstopServices;
+  registry: ProviderRegistry;
+  /** The in-process simulator every demo provider points at. */
+  sim: NonNullable<ProviderRegistry['simulator']>;
+  adminKey: string;
+  /** Makes a key; tenant keys need a tenant (created if missing). */
+  key(role: Role, tenantId?: string): Promise<string>;
+  /** POSTs a GraphQL operation through `app.fetch`; returns the parsed JSON body. */
+  gql<T = Record<string, unknown>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    key?: string | null,
+  ): Promise<{ data?: T; errors?: { message: string; extensions?: { code?: string; [k: string]: unknown } }[] }>;
+  fetch(path: string, init?: RequestInit & { key?: string | null }): Promise<Response>;
+  close(): Promise<void>;
+}
+
+/**
+ * A whole Backstop in process: in-memory PGlite (or the given database), the simulator demo config with zero-delay
+ * upstreams, the services and the app. Drive it with `gql` / `fetch`; no port is opened for the app.
+ */
+export async function startTestBackstop(
+  options: { database?: DatabaseHandle; app?: AppOptions; zeroDelay?: boolean } = {},
+): Promise<TestBackstop> {
+  const database = options.database ?? (await openDatabase({ dataDir: 'memory://' }));
+  const config = demoConfig();
+  const registry = await createProviderRegistry(config.providers, { zeroDelay: options.zeroDelay ?? true });
+  const logger = pino({ level: 'silent' });
+  const services = await createServices({ database, config, providers: registry.resolve, logger });
+  const app = createApp(services, options.app);
+  const { key: adminKey } = await services.tenants.createApiKey(null, {
+    role: 'admin',
+    tenantId: null,
+    name: 'test admin',
+  });
+
+  const fetchApp = (path: string, init: RequestInit & { key?: string | null } = {}) => {
+    const { key, ...rest } = init;
+    const headers = new Headers(rest.headers);
+    const k = key === undefined ? adminKey : key;
+    if (k) headers.set('authorization', `Bearer ${k}`);
+    return Promise.resolve(app.fetch(new Request(`http://backstop.test${path}`, { ...rest, headers })));
+  };
+
+  return {
+    app,
+    services,
+    registry,
+    sim: registry.simulator!,
+    adminKey,
+    async key(role, tenantId) {
+      if (tenantId) await services.tenants.ensureTenant(tenantId);
+      return (await services.tenants.createApiKey(null, { role, tenantId: tenantId ?? null, name: `${role} key` })).key;
+    },
+    async gql(query, variables, key) {
+      const res = await fetchApp('/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query, variables }),
+        key,
+      });
+      return res.json() as never;
+    },
+    fetch: fetchApp,
+    async close() {
+      await services.decisions.close();
+      await registry.close();
+      if (!options.database) await database.close();
+    },
+  };
+}
