@@ -85,6 +85,15 @@ export function createApp(services: BackstopServices, options: AppOptions = {}) 
   });
 
   app.get('/healthz', (c) => c.json({ ok: true }));
+  // The admin console will be served here; until it is built, say where everything is.
+  app.get('/', (c) =>
+    c.html(
+      '<!doctype html><meta charset="utf-8"><title>Backstop</title><h1>Backstop gateway</h1>' +
+        '<p>GraphQL: <a href="/graphql">/graphql</a> (POST, or GET with a query) &middot; OpenAI-compatible: ' +
+        '<code>/v1/chat/completions</code>, <a href="/v1/models">/v1/models</a> &middot; <a href="/healthz">/healthz</a> ' +
+        '&middot; <a href="/readyz">/readyz</a></p><p>Authenticate with <code>Authorization: Bearer &lt;key&gt;</code>.</p>',
+    ),
+  );
   app.get('/readyz', async (c) => {
     try {
       await services.database.execute('select 1');
