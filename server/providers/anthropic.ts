@@ -1,5 +1,5 @@
 import type { FinishReason, Usage } from '../../shared/contracts/completion.js';
-import type { ProviderAdapter, ProviderCall, ProviderStreamEvent } from '../../shared/engine/ports.js';
+import type { ProviderAdapter, ProviderStreamEvent } from '../../shared/engine/ports.js';
 import {
   fromAnthropicResponse,
   fromAnthropicStopReason,
@@ -7,8 +7,9 @@ import {
   toAnthropicRequest,
   type AnthropicUsage,
 } from './anthropic-wire.js';
-import { postJson, readJson, streamErrorFrom, streamInterrupted, type HttpTransportOptions } from './http.js';
-import { parseEventData, readSseResponse, type SseEvent } from './sse.js';
+import { streamErrorFrom, streamInterrupted, type HttpTransportOptions } from './http.js';
+import { parseEventData, type SseEvent } from './sse.js';
+import { createWireAdapter } from './wire-adapter.js';
 
 export { fromAnthropicResponse, toAnthropicRequest } from './anthropic-wire.js';
 
@@ -30,32 +31,24 @@ export function createAnthropicAdapter(options: AnthropicAdapterOptions): Provid
   const url = `${options.baseUrl.replace(/\/+$/, '')}/v1/messages`;
   const secrets = [options.apiKey];
 
-  const post = (call: ProviderCall, signal: AbortSignal, stream: boolean) =>
-    postJson({
-      url,
-      headers: {
-        ...options.headers,
-        accept: stream ? 'text/event-stream' : 'application/json',
-        'x-api-key': options.apiKey,
-        'anthropic-version': options.version ?? '2023-06-01',
-      },
-      body: toAnthropicRequest(call, { stream }),
-      signal,
+  return createWireAdapter(
+    {
       secrets,
-      ...(options.dispatcher && { dispatcher: options.dispatcher }),
-      ...(options.now && { now: options.now }),
-    });
-
-  return {
-    async complete(call, signal) {
-      const response = await post(call, signal, false);
-      return fromAnthropicResponse(await readJson(response, signal));
+      request: (call, stream) => ({
+        url,
+        headers: {
+          ...options.headers,
+          accept: stream ? 'text/event-stream' : 'application/json',
+          'x-api-key': options.apiKey,
+          'anthropic-version': options.version ?? '2023-06-01',
+        },
+        body: toAnthropicRequest(call, { stream }),
+      }),
+      fromResponse: (json) => fromAnthropicResponse(json),
+      fromStream: (events) => parseAnthropicStream(events, secrets),
     },
-    async *stream(call, signal) {
-      const response = await post(call, signal, true);
-      yield* parseAnthropicStream(readSseResponse(response, signal), secrets);
-    },
-  };
+    options,
+  );
 }
 
 interface AnthropicStreamEvent {

@@ -1,5 +1,5 @@
 import type { FinishReason, Usage } from '../../shared/contracts/completion.js';
-import type { ProviderAdapter, ProviderCall, ProviderStreamEvent } from '../../shared/engine/ports.js';
+import type { ProviderAdapter, ProviderStreamEvent } from '../../shared/engine/ports.js';
 import {
   fromGeminiFinishReason,
   fromGeminiResponse,
@@ -8,8 +8,9 @@ import {
   toGeminiRequest,
   type GeminiResponse,
 } from './gemini-wire.js';
-import { postJson, readJson, streamErrorFrom, streamInterrupted, type HttpTransportOptions } from './http.js';
-import { parseEventData, readSseResponse, type SseEvent } from './sse.js';
+import { streamErrorFrom, streamInterrupted, type HttpTransportOptions } from './http.js';
+import { parseEventData, type SseEvent } from './sse.js';
+import { createWireAdapter } from './wire-adapter.js';
 
 export { fromGeminiResponse, toGeminiRequest } from './gemini-wire.js';
 
@@ -30,33 +31,26 @@ export function createGeminiAdapter(options: GeminiAdapterOptions): ProviderAdap
   const base = options.baseUrl.replace(/\/+$/, '');
   const secrets = [options.apiKey];
 
-  const post = (call: ProviderCall, signal: AbortSignal, stream: boolean) => {
-    const model = encodeURIComponent(call.route.model.replace(/^models\//, ''));
-    return postJson({
-      url: `${base}/v1beta/models/${model}${stream ? ':streamGenerateContent?alt=sse' : ':generateContent'}`,
-      headers: {
-        ...options.headers,
-        accept: stream ? 'text/event-stream' : 'application/json',
-        'x-goog-api-key': options.apiKey,
-      },
-      body: toGeminiRequest(call),
-      signal,
+  return createWireAdapter(
+    {
       secrets,
-      ...(options.dispatcher && { dispatcher: options.dispatcher }),
-      ...(options.now && { now: options.now }),
-    });
-  };
-
-  return {
-    async complete(call, signal) {
-      const response = await post(call, signal, false);
-      return fromGeminiResponse(await readJson(response, signal), `call_${call.requestId}`);
+      request: (call, stream) => {
+        const model = encodeURIComponent(call.route.model.replace(/^models\//, ''));
+        return {
+          url: `${base}/v1beta/models/${model}${stream ? ':streamGenerateContent?alt=sse' : ':generateContent'}`,
+          headers: {
+            ...options.headers,
+            accept: stream ? 'text/event-stream' : 'application/json',
+            'x-goog-api-key': options.apiKey,
+          },
+          body: toGeminiRequest(call),
+        };
+      },
+      fromResponse: (json, call) => fromGeminiResponse(json, `call_${call.requestId}`),
+      fromStream: (events, call) => parseGeminiStream(events, `call_${call.requestId}`, secrets),
     },
-    async *stream(call, signal) {
-      const response = await post(call, signal, true);
-      yield* parseGeminiStream(readSseResponse(response, signal), `call_${call.requestId}`, secrets);
-    },
-  };
+    options,
+  );
 }
 
 /**

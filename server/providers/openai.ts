@@ -1,8 +1,9 @@
 import type { FinishReason, Usage } from '../../shared/contracts/completion.js';
 import type { ProviderAdapter, ProviderCall, ProviderStreamEvent } from '../../shared/engine/ports.js';
-import { postJson, readJson, streamErrorFrom, streamInterrupted, type HttpTransportOptions } from './http.js';
+import { streamErrorFrom, streamInterrupted, type HttpTransportOptions } from './http.js';
 import { fromOpenAIFinishReason, fromOpenAIResponse, fromOpenAIUsage, toOpenAIRequest } from './openai-wire.js';
-import { parseEventData, readSseResponse, type SseEvent } from './sse.js';
+import { parseEventData, type SseEvent } from './sse.js';
+import { createWireAdapter } from './wire-adapter.js';
 
 export { fromOpenAIResponse, toOpenAIRequest } from './openai-wire.js';
 
@@ -45,27 +46,19 @@ export function createOpenAIAdapter(options: OpenAIAdapterOptions): ProviderAdap
     return headers;
   };
 
-  const post = (call: ProviderCall, signal: AbortSignal, stream: boolean) =>
-    postJson({
-      url: urlFor(call),
-      headers: headersFor(stream),
-      body: toOpenAIRequest(call, { stream }),
-      signal,
+  return createWireAdapter(
+    {
       secrets,
-      ...(options.dispatcher && { dispatcher: options.dispatcher }),
-      ...(options.now && { now: options.now }),
-    });
-
-  return {
-    async complete(call, signal) {
-      const response = await post(call, signal, false);
-      return fromOpenAIResponse(await readJson(response, signal));
+      request: (call, stream) => ({
+        url: urlFor(call),
+        headers: headersFor(stream),
+        body: toOpenAIRequest(call, { stream }),
+      }),
+      fromResponse: (json) => fromOpenAIResponse(json),
+      fromStream: (events) => parseOpenAIStream(events, secrets),
     },
-    async *stream(call, signal) {
-      const response = await post(call, signal, true);
-      yield* parseOpenAIStream(readSseResponse(response, signal), secrets);
-    },
-  };
+    options,
+  );
 }
 
 interface OpenAIChunk {

@@ -2,18 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { BudgetSettings } from '../contracts/budget.js';
 import { CompletionRequestSchema, type Usage } from '../contracts/completion.js';
 import { TRAFFIC_CLASSES, type PolicyInput } from '../contracts/policy.js';
-import { ask, createEngineHarness, type HarnessOptions } from '../testing/engine-harness.js';
+import { ask, createEngineHarness, type HarnessOptions, rejection } from '../testing/engine-harness.js';
 import { isBackstopError, type BackstopError } from './errors.js';
 import { DEFAULT_MAX_OUTPUT_TOKENS, estimateCostUsd, estimateTokens } from './pricing.js';
-
-const rejection = async (p: Promise<unknown>): Promise<BackstopError> => {
-  const error = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!isBackstopError(error)) throw new Error(`expected a BackstopError, got ${String(error)}`);
-  return error;
-};
 
 const budget = (monthlyLimitUsd: number, over: Partial<BudgetSettings> = {}): Record<string, BudgetSettings> => ({
   t1: { monthlyLimitUsd, prepaidBalanceUsd: null, dailyLimitUsd: null, retryBudgetPerDay: null, ...over },

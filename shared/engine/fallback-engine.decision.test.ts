@@ -2,21 +2,12 @@ import { describe, expect, it } from 'vitest';
 import type { BudgetSettings } from '../contracts/budget.js';
 import { CompletionRequestSchema, type CompletionRequestInput } from '../contracts/completion.js';
 import type { AttemptRecord, Decision } from '../contracts/decision.js';
-import { ask, createEngineHarness } from '../testing/engine-harness.js';
+import { ask, createEngineHarness, rejection } from '../testing/engine-harness.js';
 import { DEFAULT_ROUTES } from './default-routes.js';
 import { isBackstopError, type BackstopError } from './errors.js';
 import type { BreakEvent, BudgetDeniedEvent, FallbackEvent } from './events.js';
 import type { CompleteInput } from './fallback-engine.js';
 import { createRouteCatalog } from './policy-matrix.js';
-
-const rejection = async (p: Promise<unknown>): Promise<BackstopError> => {
-  const error = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!isBackstopError(error)) throw new Error(`expected a BackstopError, got ${String(error)}`);
-  return error;
-};
 
 type Harness = ReturnType<typeof createEngineHarness>;
 

@@ -1,15 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ask, createEngineHarness } from '../testing/engine-harness.js';
-import { isBackstopError, type BackstopError } from './errors.js';
-
-const rejection = async (p: Promise<unknown>): Promise<BackstopError> => {
-  const error = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!isBackstopError(error)) throw new Error(`expected a BackstopError, got ${String(error)}`);
-  return error;
-};
+import { ask, createEngineHarness, rejection } from '../testing/engine-harness.js';
 
 describe('critical: premium -> other provider -> budget flagged uncertain -> hard stop after 2 providers', () => {
   it('answers from the premium primary when it is healthy', async () => {

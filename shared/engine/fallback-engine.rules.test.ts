@@ -1,18 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { PolicyInput } from '../contracts/policy.js';
-import { ask, createEngineHarness } from '../testing/engine-harness.js';
+import { ask, createEngineHarness, rejection } from '../testing/engine-harness.js';
 import { DEFAULT_ROUTES } from './default-routes.js';
-import { isBackstopError, type BackstopError } from './errors.js';
 import { createRouteCatalog } from './policy-matrix.js';
-
-const rejection = async (p: Promise<unknown>): Promise<BackstopError> => {
-  const error = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!isBackstopError(error)) throw new Error(`expected a BackstopError, got ${String(error)}`);
-  return error;
-};
 
 const withRules =
   (rules: NonNullable<PolicyInput['rules']>) =>

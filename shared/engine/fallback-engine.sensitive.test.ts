@@ -1,16 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CompletionRequestSchema } from '../contracts/completion.js';
-import { ask, createEngineHarness } from '../testing/engine-harness.js';
-import { isBackstopError, type BackstopError } from './errors.js';
-
-const rejection = async (p: Promise<unknown>): Promise<BackstopError> => {
-  const error = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!isBackstopError(error)) throw new Error(`expected a BackstopError, got ${String(error)}`);
-  return error;
-};
+import { ask, createEngineHarness, rejection } from '../testing/engine-harness.js';
 
 describe('a sensitive critical request is never silently downgraded', () => {
   it('fails with DOWNGRADE_FORBIDDEN instead of using the uncertain budget tier when both premium routes fail', async () => {

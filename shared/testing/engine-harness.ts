@@ -3,6 +3,7 @@ import { CompletionRequestSchema, type CompletionRequestInput } from '../contrac
 import type { Decision } from '../contracts/decision.js';
 import type { Policy, PolicyInput } from '../contracts/policy.js';
 import { DEFAULT_ROUTES } from '../engine/default-routes.js';
+import { isBackstopError, type BackstopError } from '../engine/errors.js';
 import { createFallbackEngine, type FallbackEngineOptions } from '../engine/fallback-engine.js';
 import { createMemoryBudgetStore } from '../engine/memory-budget-store.js';
 import { createMemoryResponseCache } from '../engine/memory-response-cache.js';
@@ -64,3 +65,13 @@ export const ask = (
   messages: [{ role: 'user' as const, content: 'What is the capital of France?' }],
   ...extra,
 });
+
+/** Awaits a promise expected to reject with a BackstopError and returns that error (fails the test otherwise). */
+export async function rejection(p: Promise<unknown>): Promise<BackstopError> {
+  const error = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!isBackstopError(error)) throw new Error(`expected a BackstopError, got ${String(error)}`);
+  return error;
+}

@@ -1,0 +1,35 @@
+import type { ProviderAdapter, ProviderCall, ProviderResult, ProviderStreamEvent } from '../../shared/engine/ports.js';
+import { postJson, readJson, type HttpTransportOptions } from './http.js';
+import { readSseResponse, type SseEvent } from './sse.js';
+
+/** What one wire format decides; the POST, the JSON read and the SSE read are the same for all of them. */
+export interface WireFormat {
+  /** URL, headers and body of the one upstream call. */
+  request(call: ProviderCall, stream: boolean): { url: string; headers: Record<string, string>; body: unknown };
+  fromResponse(json: unknown, call: ProviderCall): ProviderResult;
+  fromStream(events: AsyncIterable<SseEvent>, call: ProviderCall): AsyncIterable<ProviderStreamEvent>;
+  /** Values scrubbed from every error message (the API key). */
+  secrets: readonly string[];
+}
+
+/** Builds an adapter from a wire format: exactly one POST per call, no retries (the engine owns them). */
+export function createWireAdapter(wire: WireFormat, transport: HttpTransportOptions = {}): ProviderAdapter {
+  const post = (call: ProviderCall, signal: AbortSignal, stream: boolean) =>
+    postJson({
+      ...wire.request(call, stream),
+      signal,
+      secrets: [...wire.secrets],
+      ...(transport.dispatcher && { dispatcher: transport.dispatcher }),
+      ...(transport.now && { now: transport.now }),
+    });
+  return {
+    async complete(call, signal) {
+      const response = await post(call, signal, false);
+      return wire.fromResponse(await readJson(response, signal), call);
+    },
+    async *stream(call, signal) {
+      const response = await post(call, signal, true);
+      yield* wire.fromStream(readSseResponse(response, signal), call);
+    },
+  };
+}
