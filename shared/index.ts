@@ -1,4 +1,5 @@
 // The engine's public surface: the one barrel file (STYLE.md). Server and console import from here.
+export * from './contracts/alert.js';
 export * from './contracts/budget.js';
 export * from './contracts/completion.js';
 export * from './contracts/decision.js';
@@ -42,3 +43,30 @@ export type * from './engine/ports.js';
 export { createMemoryBreakerStore } from './engine/memory-breaker-store.js';
 export { createMemoryBudgetStore } from './engine/memory-budget-store.js';
 export { createMemoryResponseCache } from './engine/memory-response-cache.js';
+export {
+  createLiveAggregates,
+  scopeForSubject,
+  MAX_WINDOW_MS,
+  MONITOR_WINDOWS_MS,
+  type AggregateRow,
+  type AggregateSnapshot,
+  type LiveAggregates,
+  type LiveAggregatesOptions,
+  type MetricReading,
+} from './monitoring/live-aggregates.js';
+export {
+  alertMessage,
+  createAlertEvaluator,
+  type AlertEpisodeState,
+  type AlertEvaluator,
+  type AlertEvaluatorOptions,
+  type AlertEvaluatorState,
+  type AlertReading,
+  type FiringAlert,
+} from './monitoring/alert-evaluator.js';
+export {
+  DEFAULT_P95_THRESHOLD_MS,
+  ROUTE_SLO_RULE_ID,
+  defaultAlertRules,
+  routeSloThreshold,
+} from './monitoring/default-rules.js';

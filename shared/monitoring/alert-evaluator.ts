@@ -85,8 +85,8 @@ function formatValue(metric: AlertMetric, value: number): string {
 }
 
 /**
- * The event text, e.g. "error rate 12.5% > 2% on route:gpt-4o (5 min, 40 requests)". Budget and breaker readings
- * come from state, not traffic, so they carry no window or sample.
+ * The event text, e.g. "error rate 12.5% > 2% on route:gpt-4o (5 min, 40 calls)": the error rate counts calls, other
+ * traffic metrics requests. Budget and breaker readings come from state, not traffic: they carry no window or sample.
  */
 export function alertMessage(
   rule: AlertRule,
@@ -115,7 +115,9 @@ const keyOf = (ruleId: string, subject: string) => JSON.stringify([ruleId, subje
 
 /**
  * Threshold alerts with memory: each rule + subject fires once per episode and resolves once.
- * @example const alerts = createAlertEvaluator({ clock, newId: randomUUID }); pubsub.publish('alert:fired', ...alerts.evaluate(rules, read, subjects));
+ * @example
+ * const alerts = createAlertEvaluator({ clock, newId: randomUUID });
+ * for (const event of alerts.evaluate(rules, read, subjectsOf)) publish(event);
  */
 export function createAlertEvaluator({ clock, newId }: AlertEvaluatorOptions): AlertEvaluator {
   let episodes = new Map<string, AlertEpisodeState>();

@@ -30,8 +30,9 @@ export function bumpError(bucket: Float64Array, kind: FailureKind): void {
 
 /** Counts one latency, in milliseconds, in the histogram slot whose upper bound holds it. */
 export function bumpLatency(bucket: Float64Array, latencyMs: number): void {
-  const i = latencyMs > 0 ? LATENCY_BOUNDS_MS.findIndex((bound) => latencyMs <= bound) : 0;
-  bump(bucket, LATENCY_AT + (i === -1 ? LATENCY_BOUNDS_MS.length : i));
+  let i = 0;
+  while (i < LATENCY_BOUNDS_MS.length && latencyMs > LATENCY_BOUNDS_MS[i]!) i++;
+  bump(bucket, LATENCY_AT + i);
 }
 
 /** The latency histogram of a bucket or of summed totals, in the shape `estimateQuantile` reads. */
