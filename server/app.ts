@@ -5,6 +5,7 @@ import { createYoga, maskError } from 'graphql-yoga';
 import { GraphQLError } from 'graphql';
 import { bearerToken } from './auth/api-keys.js';
 import type { GraphQLContext } from './graphql/context.js';
+import { metricsHandler } from './monitoring/prometheus.js';
 import { schema } from './graphql/schema.js';
 import type { BackstopServices } from './services/services.js';
 import type { Principal } from './services/tenant-store.js';
@@ -14,6 +15,8 @@ export interface AppOptions {
   maxBodyBytes?: number;
   /** Extra routes mounted by later features (OpenAI endpoint, console). */
   mount?: (app: Hono<AppEnv>, services: BackstopServices) => void;
+  /** Serve `GET /metrics` without a key (env `BACKSTOP_METRICS_PUBLIC=true`). Defaults to false: staff keys only. */
+  metricsPublic?: boolean;
 }
 
 export interface AppEnv {
@@ -91,7 +94,7 @@ export function createApp(services: BackstopServices, options: AppOptions = {}) 
       '<!doctype html><meta charset="utf-8"><title>Backstop</title><h1>Backstop gateway</h1>' +
         '<p>GraphQL: <a href="/graphql">/graphql</a> (POST, or GET with a query) &middot; OpenAI-compatible: ' +
         '<code>/v1/chat/completions</code>, <a href="/v1/models">/v1/models</a> &middot; <a href="/healthz">/healthz</a> ' +
-        '&middot; <a href="/readyz">/readyz</a></p><p>Authenticate with <code>Authorization: Bearer &lt;key&gt;</code>.</p>',
+        '&middot; <a href="/readyz">/readyz</a> &middot; <a href="/metrics">/metrics</a></p><p>Authenticate with <code>Authorization: Bearer &lt;key&gt;</code>.</p>',
     ),
   );
   app.get('/readyz', async (c) => {
@@ -102,6 +105,7 @@ export function createApp(services: BackstopServices, options: AppOptions = {}) 
       return c.json({ ok: false, database: 'unreachable', error: (e as Error).message }, 503);
     }
   });
+  app.get('/metrics', metricsHandler(services.monitoring.prometheus, options.metricsPublic ?? false));
   app.on(['GET', 'POST'], '/graphql', (c) =>
     yoga.fetch(c.req.raw, { principal: c.get('principal'), requestId: c.get('requestId') }),
   );

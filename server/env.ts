@@ -13,6 +13,22 @@ const EnvSchema = z.object({
   BACKSTOP_ADMIN_KEY: z.string().min(20).optional(),
   /** Largest accepted request body, in bytes. Defaults to 1 MiB. */
   BACKSTOP_MAX_BODY_BYTES: z.coerce.number().int().positive().default(1_048_576),
+  /** `true` serves GET /metrics without a key (for a scraper on a private network); otherwise a staff key is needed. */
+  BACKSTOP_METRICS_PUBLIC: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
+  /** Alert webhook URLs (Slack-compatible), comma-separated. */
+  BACKSTOP_ALERT_WEBHOOKS: z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((u) => u.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.url())),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 export type Env = z.infer<typeof EnvSchema>;

@@ -19,9 +19,20 @@ const logger = pino({
 });
 const database = await openDatabase({ url: env.DATABASE_URL, dataDir: `${env.BACKSTOP_DATA_DIR}/pglite` });
 const registry = await createProviderRegistry(config.providers, { simulatorSeed: config.simulator.seed });
-const services = await createServices({ database, config, providers: registry.resolve, logger });
+const services = await createServices({
+  database,
+  config,
+  providers: registry.resolve,
+  logger,
+  monitoring: { webhooks: env.BACKSTOP_ALERT_WEBHOOKS, processMetrics: true },
+});
 const newAdminKey = await bootstrapAdminKey(services, env.BACKSTOP_ADMIN_KEY, logger);
-const app = createApp(services, { maxBodyBytes: env.BACKSTOP_MAX_BODY_BYTES, mount: mountOpenAICompatible });
+const app = createApp(services, {
+  maxBodyBytes: env.BACKSTOP_MAX_BODY_BYTES,
+  mount: mountOpenAICompatible,
+  metricsPublic: env.BACKSTOP_METRICS_PUBLIC,
+});
+services.monitoring.start();
 
 const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, (info) => {
   const url = `http://${env.HOST}:${info.port}`;
@@ -43,6 +54,7 @@ async function shutdown(signal: string) {
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   await Promise.race([closed, new Promise((r) => setTimeout(r, 15_000).unref())]);
   await ws.close();
+  await services.monitoring.stop();
   await services.decisions.close();
   await registry.close();
   await database.close();

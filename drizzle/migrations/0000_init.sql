@@ -156,18 +156,25 @@ CREATE TABLE "policy_versions" (
 --> statement-breakpoint
 CREATE TABLE "alert_events" (
 	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
-	"rule_id" uuid NOT NULL,
+	"rule_id" text NOT NULL,
+	"rule_name" text NOT NULL,
 	"tenant_id" text,
+	"severity" text NOT NULL,
 	"state" text NOT NULL,
+	"metric" text NOT NULL,
+	"subject" text NOT NULL,
 	"value" numeric,
+	"threshold" numeric NOT NULL,
 	"message" text NOT NULL,
 	"acknowledged_at" timestamp with time zone,
+	"acknowledged_by" text,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "alert_rules" (
-	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
+	"id" text PRIMARY KEY NOT NULL,
 	"tenant_id" text,
+	"name" text NOT NULL,
 	"metric" text NOT NULL,
 	"scope" jsonb DEFAULT '{}'::jsonb NOT NULL,
 	"window_ms" integer NOT NULL,
@@ -177,7 +184,9 @@ CREATE TABLE "alert_rules" (
 	"cooldown_ms" integer DEFAULT 0 NOT NULL,
 	"severity" text NOT NULL,
 	"enabled" boolean DEFAULT true NOT NULL,
-	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"deleted_at" timestamp with time zone
 );
 --> statement-breakpoint
 CREATE TABLE "jobs" (
@@ -215,4 +224,5 @@ CREATE INDEX "api_keys_tenant_idx" ON "api_keys" USING btree ("tenant_id") WHERE
 CREATE INDEX "audit_log_created_idx" ON "audit_log" USING btree ("created_at");--> statement-breakpoint
 CREATE INDEX "policy_versions_scope_idx" ON "policy_versions" USING btree ("scope");--> statement-breakpoint
 CREATE INDEX "alert_events_time_idx" ON "alert_events" USING btree ("created_at");--> statement-breakpoint
+CREATE INDEX "alert_events_tenant_time_idx" ON "alert_events" USING btree ("tenant_id","created_at");--> statement-breakpoint
 CREATE INDEX "jobs_tenant_status_idx" ON "jobs" USING btree ("tenant_id","status");

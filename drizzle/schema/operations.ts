@@ -1,9 +1,13 @@
 import { boolean, index, integer, jsonb, numeric, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
-/** Threshold alert rules (global when tenant_id is null). */
+/**
+ * Threshold alert rules (global when tenant_id is null). Deleting a rule stamps `deleted_at` rather than removing the
+ * row, so the defaults seeded on a new install do not come back after an operator deletes them.
+ */
 export const alertRules = pgTable('alert_rules', {
-  id: uuid('id').primaryKey().defaultRandom(),
+  id: text('id').primaryKey(),
   tenantId: text('tenant_id'),
+  name: text('name').notNull(),
   metric: text('metric').notNull(),
   scope: jsonb('scope').notNull().default({}),
   windowMs: integer('window_ms').notNull(),
@@ -14,21 +18,34 @@ export const alertRules = pgTable('alert_rules', {
   severity: text('severity', { enum: ['info', 'warning', 'critical'] }).notNull(),
   enabled: boolean('enabled').notNull().default(true),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  deletedAt: timestamp('deleted_at', { withTimezone: true }),
 });
 
+/** Every fired and resolved transition of a rule for one subject (`route:<id>`, `tenant:<id>` or `all`). */
 export const alertEvents = pgTable(
   'alert_events',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    ruleId: uuid('rule_id').notNull(),
+    ruleId: text('rule_id').notNull(),
+    ruleName: text('rule_name').notNull(),
     tenantId: text('tenant_id'),
+    severity: text('severity', { enum: ['info', 'warning', 'critical'] }).notNull(),
     state: text('state', { enum: ['fired', 'resolved'] }).notNull(),
+    metric: text('metric').notNull(),
+    subject: text('subject').notNull(),
     value: numeric('value', { mode: 'number' }),
+    threshold: numeric('threshold', { mode: 'number' }).notNull(),
     message: text('message').notNull(),
     acknowledgedAt: timestamp('acknowledged_at', { withTimezone: true }),
+    /** The API key id that acknowledged the event. */
+    acknowledgedBy: text('acknowledged_by'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index('alert_events_time_idx').on(t.createdAt)],
+  (t) => [
+    index('alert_events_time_idx').on(t.createdAt),
+    index('alert_events_tenant_time_idx').on(t.tenantId, t.createdAt),
+  ],
 );
 
 /** Deferred work: retries, paused batch requests and human review items. */

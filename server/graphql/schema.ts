@@ -7,6 +7,8 @@ import './domains/policy.js';
 import './domains/route.js';
 import './domains/decision.js';
 import './domains/metrics.js';
+import './domains/alert.js';
+import './domains/live-metrics.js';
 
 /** The executable schema: every domain file registers itself on the builder when imported above. */
 export const schema = builder.toSchema();

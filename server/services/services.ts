@@ -5,6 +5,7 @@ import { createFallbackEngine, type FallbackEngine } from '../../shared/engine/f
 import { createMemoryResponseCache } from '../../shared/engine/memory-response-cache.js';
 import type { Clock, ProviderResolver } from '../../shared/engine/ports.js';
 import type { BackstopConfig } from '../config.js';
+import { createMonitoring, type Monitoring, type MonitoringOptions } from '../monitoring/monitoring.js';
 import { systemClock } from '../system-clock.js';
 import { createCompletionService, type CompletionService } from './completion-service.js';
 import { createDecisionWriter } from './decision-writer.js';
@@ -23,6 +24,8 @@ export interface BackstopServices {
   budgets: ReturnType<typeof createPgBudgetStore>;
   decisions: ReturnType<typeof createDecisionWriter>;
   completions: CompletionService;
+  /** Metrics, live aggregates, alerts and synthetic checks; its timers run only after `monitoring.start()`. */
+  monitoring: Monitoring;
   logger: Logger;
 }
 
@@ -32,6 +35,7 @@ export interface ServicesOptions {
   providers: ProviderResolver;
   logger: Logger;
   clock?: Clock;
+  monitoring?: MonitoringOptions;
 }
 
 /** Wires the stores, the decision writer and the engine around one database. Seeds the default tenant and policy. */
@@ -61,5 +65,19 @@ export async function createServices(options: ServicesOptions): Promise<Backstop
   await tenants.listTenants();
   await policies.ensureSeed();
   const completions = createCompletionService({ db, engine, policies, tenants });
-  return { database, config, clock, engine, tenants, policies, budgets, decisions, completions, logger };
+  const monitoring = createMonitoring(
+    {
+      db,
+      engine,
+      routes: config.routes,
+      providers: options.providers,
+      budgets,
+      bufferDepth: () => decisions.bufferDepth(),
+      clock,
+      logger,
+    },
+    options.monitoring,
+  );
+  await monitoring.alerts.ensureSeed();
+  return { database, config, clock, engine, tenants, policies, budgets, decisions, completions, monitoring, logger };
 }

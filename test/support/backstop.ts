@@ -5,6 +5,7 @@ import { demoConfig } from '../../server/config.js';
 import { createProviderRegistry, type ProviderRegistry } from '../../server/providers/registry.js';
 import { createServices, type BackstopServices } from '../../server/services/services.js';
 import type { Role } from '../../server/auth/api-keys.js';
+import type { MonitoringOptions } from '../../server/monitoring/monitoring.js';
 
 export interface TestBackstop {
   app: BackstopApp;
@@ -28,15 +29,22 @@ export interface TestBackstop {
 /**
  * A whole Backstop in process: in-memory PGlite (or the given database), the simulator demo config with zero-delay
  * upstreams, the services and the app. Drive it with `gql` / `fetch`; no port is opened for the app.
+ * Monitoring timers (alert loop, synthetic checks) run only when `monitoring.start` is true.
  */
 export async function startTestBackstop(
-  options: { database?: DatabaseHandle; app?: AppOptions; zeroDelay?: boolean } = {},
+  options: {
+    database?: DatabaseHandle;
+    app?: AppOptions;
+    zeroDelay?: boolean;
+    monitoring?: MonitoringOptions & { start?: boolean };
+  } = {},
 ): Promise<TestBackstop> {
   const database = options.database ?? (await openDatabase({ dataDir: 'memory://' }));
   const config = demoConfig();
   const registry = await createProviderRegistry(config.providers, { zeroDelay: options.zeroDelay ?? true });
   const logger = pino({ level: 'silent' });
-  const services = await createServices({ database, config, providers: registry.resolve, logger });
+  const { start: startMonitoring, ...monitoring } = options.monitoring ?? {};
+  const services = await createServices({ database, config, providers: registry.resolve, logger, monitoring });
   const app = createApp(services, options.app);
   const { key: adminKey } = await services.tenants.createApiKey(null, {
     role: 'admin',
@@ -51,6 +59,8 @@ export async function startTestBackstop(
     if (k) headers.set('authorization', `Bearer ${k}`);
     return Promise.resolve(app.fetch(new Request(`http://backstop.test${path}`, { ...rest, headers })));
   };
+
+  if (startMonitoring) services.monitoring.start();
 
   return {
     app,
@@ -73,6 +83,7 @@ export async function startTestBackstop(
     },
     fetch: fetchApp,
     async close() {
+      await services.monitoring.stop();
       await services.decisions.close();
       await registry.close();
       if (!options.database) await database.close();

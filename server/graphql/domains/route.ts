@@ -1,4 +1,5 @@
 import type { BreakerStats } from '../../../shared/engine/circuit-breaker.js';
+import type { SyntheticResult } from '../../monitoring/synthetic-checks.js';
 import { QUALITY_CLASSES, type Price, type RouteSpec } from '../../../shared/contracts/route.js';
 import { builder } from '../builder.js';
 import { assertAuthenticated } from '../context.js';
@@ -24,6 +25,16 @@ const RouteBreaker = builder.objectRef<BreakerStats>('RouteBreaker').implement({
   }),
 });
 
+const SyntheticCheck = builder.objectRef<SyntheticResult>('SyntheticCheck').implement({
+  description: 'The last synthetic probe of a route (a tiny prompt straight to the provider, outside budgets).',
+  fields: (t) => ({
+    ok: t.exposeBoolean('ok'),
+    latencyMs: t.exposeFloat('latencyMs', { description: 'In milliseconds.' }),
+    checkedAt: t.field({ type: 'DateTime', resolve: (s) => new Date(s.checkedAtMs) }),
+    error: t.exposeString('error', { nullable: true, description: 'Failure kind and message; null when ok.' }),
+  }),
+});
+
 /** A route of the catalogue: one provider + model that tiers send requests to. */
 export const Route = builder.objectRef<RouteSpec>('Route').implement({
   fields: (t) => ({
@@ -42,6 +53,12 @@ export const Route = builder.objectRef<RouteSpec>('Route').implement({
       type: RouteBreaker,
       load: (ids: string[], ctx) => loadBreakerStats(ids, ctx),
       resolve: (r) => r.id,
+    }),
+    synthetic: t.field({
+      type: SyntheticCheck,
+      nullable: true,
+      description: 'Null until the first synthetic check of this route.',
+      resolve: (r, _a, ctx) => ctx.services.monitoring.synthetic.result(r.id) ?? null,
     }),
   }),
 });

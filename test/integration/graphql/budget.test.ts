@@ -116,7 +116,9 @@ describe('budgets', () => {
     for (const [input, field] of bad) {
       const error = await expectRejected(tb, 'BAD_USER_INPUT', () => tb.gql(SET_BUDGET, { tenantId: 'acme', input }));
       expect(error.message).toMatch(field);
-      expect(error.extensions!.issues).toEqual([expect.objectContaining({ path: expect.stringMatching(field) })]);
+      const issues = error.extensions!.issues as { path: string }[];
+      expect(issues.length).toBeGreaterThan(0);
+      for (const issue of issues) expect(issue.path).toMatch(field);
     }
     await expectRejected(tb, 'NOT_FOUND', () =>
       tb.gql(SET_BUDGET, { tenantId: 'nope', input: { monthlyLimitUsd: 1 } }),
