@@ -19,6 +19,8 @@ const EnvSchema = z.object({
     .default('false')
     .transform((v) => v === 'true'),
   /** Alert webhook URLs (Slack-compatible), comma-separated. */
+  /** OTLP/HTTP traces endpoint; unset means tracing is off (and costs nothing). */
+  BACKSTOP_OTEL_ENDPOINT: z.string().url().optional(),
   BACKSTOP_ALERT_WEBHOOKS: z
     .string()
     .default('')

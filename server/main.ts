@@ -9,6 +9,7 @@ import { attachGraphQLWebSocket } from './graphql/websocket.js';
 import { mountOpenAICompatible } from './http/openai-compatible.js';
 import { createProviderRegistry } from './providers/registry.js';
 import { createServices } from './services/services.js';
+import { createTracing } from './monitoring/tracing.js';
 
 // Parse the environment, open the database, listen. Everything else lives in createServices / createApp.
 const env = parseEnv(process.env);
@@ -33,6 +34,8 @@ const app = createApp(services, {
   metricsPublic: env.BACKSTOP_METRICS_PUBLIC,
 });
 services.monitoring.start();
+const tracing = createTracing({ ...(env.BACKSTOP_OTEL_ENDPOINT && { endpoint: env.BACKSTOP_OTEL_ENDPOINT }) });
+tracing.attach(services.engine);
 
 const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, (info) => {
   const url = `http://${env.HOST}:${info.port}`;
@@ -55,6 +58,7 @@ async function shutdown(signal: string) {
   await Promise.race([closed, new Promise((r) => setTimeout(r, 15_000).unref())]);
   await ws.close();
   await services.monitoring.stop();
+  await tracing.shutdown();
   await services.decisions.close();
   await registry.close();
   await database.close();
