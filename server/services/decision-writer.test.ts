@@ -1,5 +1,6 @@
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { attemptRecord } from '../../shared/testing/decision-fixtures.js';
 import type { Database, DatabaseHandle } from '../../drizzle/client.js';
 import { attempts, decisionRollups, decisions } from '../../drizzle/schema/index.js';
 import type { AttemptRecord, Decision } from '../../shared/contracts/decision.js';
@@ -10,22 +11,7 @@ import { createDecisionWriter, type DecisionWriterOptions } from './decision-wri
 
 const T0 = Date.UTC(2026, 0, 1, 12);
 
-const attempt = (over: Partial<AttemptRecord> = {}): AttemptRecord => ({
-  index: 0,
-  tier: 0,
-  routeId: 'gpt-4o',
-  provider: 'openai',
-  model: 'gpt-4o',
-  outcome: 'success',
-  retry: 0,
-  breakerState: 'closed',
-  startedAtMs: T0,
-  latencyMs: 420,
-  inputTokens: 10,
-  outputTokens: 20,
-  costUsd: 0.001,
-  ...over,
-});
+const attempt = (over: Partial<AttemptRecord> = {}) => attemptRecord({ startedAtMs: T0, latencyMs: 420, ...over });
 
 function decision(tenantId: string, id: string, over: Partial<Decision> = {}): Decision {
   return {

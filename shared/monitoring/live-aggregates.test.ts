@@ -1,24 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { AttemptRecord, Decision } from '../contracts/decision.js';
+import { attemptRecord } from '../testing/decision-fixtures.js';
 import { createFakeClock } from '../testing/fake-clock.js';
 import { createLiveAggregates, scopeForSubject } from './live-aggregates.js';
 
-const attempt = (over: Partial<AttemptRecord> = {}): AttemptRecord => ({
-  index: 0,
-  tier: 0,
-  routeId: 'gpt-4o',
-  provider: 'openai',
-  model: 'gpt-4o',
-  outcome: 'success',
-  retry: 0,
-  breakerState: 'closed',
-  startedAtMs: 0,
-  latencyMs: 400,
-  inputTokens: 10,
-  outputTokens: 20,
-  costUsd: 0.001,
-  ...over,
-});
+const attempt = attemptRecord;
 
 const failed = (over: Partial<AttemptRecord> = {}) =>
   attempt({ outcome: 'failure', failureKind: 'server_error', outputTokens: 0, costUsd: 0, ...over });
