@@ -1,11 +1,12 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Message } from '../../shared/contracts/completion.js';
-import { isProviderError, type ProviderError } from '../../shared/engine/errors.js';
 import {
   CONVERSATION,
   TEST_KEY,
   WEATHER_TOOL,
   callWith,
+  failureOf,
+  neverAborted,
   collectStream,
   thrown,
 } from '../../test/fixtures/providers/calls.js';
@@ -20,11 +21,7 @@ import {
 import { createAnthropicAdapter, fromAnthropicResponse, toAnthropicRequest } from './anthropic.js';
 import { createHttpAgent } from './http.js';
 
-const signal = () => new AbortController().signal;
-const failureOf = (error: unknown) => {
-  expect(isProviderError(error)).toBe(true);
-  return (error as ProviderError).failure;
-};
+const signal = neverAborted;
 
 describe('toAnthropicRequest', () => {
   it('hoists system, sends tool calls as tool_use and tool results as user tool_result blocks', () => {

@@ -1,10 +1,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { isProviderError, type ProviderError } from '../../shared/engine/errors.js';
 import {
   CONVERSATION,
   TEST_KEY,
   WEATHER_TOOL,
   callWith,
+  failureOf,
+  neverAborted,
   collectStream,
   thrown,
 } from '../../test/fixtures/providers/calls.js';
@@ -19,11 +20,7 @@ import {
 import { createHttpAgent } from './http.js';
 import { createOpenAIAdapter, fromOpenAIResponse, toOpenAIRequest, type OpenAIAdapterOptions } from './openai.js';
 
-const signal = () => new AbortController().signal;
-const failureOf = (error: unknown) => {
-  expect(isProviderError(error)).toBe(true);
-  return (error as ProviderError).failure;
-};
+const signal = neverAborted;
 
 const SCHEMA = {
   title: 'weather report',
