@@ -12,6 +12,7 @@ import { createDecisionWriter } from './decision-writer.js';
 import { createPgBudgetStore } from './pg-budget-store.js';
 import { createPolicyStore, type PolicyStore } from './policy-store.js';
 import { createPrivacySink } from './privacy-sink.js';
+import { withCachedSnapshots } from './snapshot-cache.js';
 import { createTenantStore, DEFAULT_TENANT, type TenantStore } from './tenant-store.js';
 
 export interface BackstopServices {
@@ -57,7 +58,7 @@ export async function createServices(options: ServicesOptions): Promise<Backstop
     newId: randomUUID,
     routes: config.routes,
     providers: options.providers,
-    budgetStore: budgets,
+    budgetStore: withCachedSnapshots(budgets, clock),
     cache: createMemoryResponseCache({ clock }),
     decisionSink: createPrivacySink(decisions, (t) => tenants.contentLoggingOf(t)),
   });
