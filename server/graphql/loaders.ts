@@ -3,7 +3,7 @@ import { apiKeys, budgets, budgetUsage, decisions } from '../../drizzle/schema/i
 import type { BudgetSnapshot } from '../../shared/contracts/budget.js';
 import type { BreakerStats } from '../../shared/engine/circuit-breaker.js';
 import type { DecisionRow } from '../services/decision-queries.js';
-import type { ApiKeyRow, TenantRow } from '../services/tenant-store.js';
+import { API_KEY_COLUMNS, type ApiKeyRow, type TenantRow } from '../services/tenant-store.js';
 import type { GraphQLContext } from './context.js';
 
 /*
@@ -12,17 +12,6 @@ import type { GraphQLContext } from './context.js';
  * any order; the fields put them back with the plugin's `sort` / `group`. The plugin keeps one DataLoader per request
  * context, so a cached row never outlives the request that read it.
  */
-
-// Selected column by column so that the key hash never leaves the database.
-const apiKeyColumns = {
-  id: apiKeys.id,
-  tenantId: apiKeys.tenantId,
-  role: apiKeys.role,
-  name: apiKeys.name,
-  prefix: apiKeys.prefix,
-  createdAt: apiKeys.createdAt,
-  revokedAt: apiKeys.revokedAt,
-};
 
 /** Tenants with these ids. */
 export function loadTenants(keys: readonly string[], ctx: GraphQLContext): Promise<TenantRow[]> {
@@ -40,7 +29,7 @@ export function loadDecisions(keys: readonly string[], ctx: GraphQLContext): Pro
 /** API keys with these ids (never the hash). */
 export function loadApiKeys(keys: readonly string[], ctx: GraphQLContext): Promise<ApiKeyRow[]> {
   return ctx.services.database.db
-    .select(apiKeyColumns)
+    .select(API_KEY_COLUMNS)
     .from(apiKeys)
     .where(inArray(apiKeys.id, [...keys]));
 }
@@ -48,7 +37,7 @@ export function loadApiKeys(keys: readonly string[], ctx: GraphQLContext): Promi
 /** Every API key of these tenants, newest first; group by `tenantId`. */
 export function loadApiKeysByTenant(keys: readonly string[], ctx: GraphQLContext): Promise<ApiKeyRow[]> {
   return ctx.services.database.db
-    .select(apiKeyColumns)
+    .select(API_KEY_COLUMNS)
     .from(apiKeys)
     .where(inArray(apiKeys.tenantId, [...keys]))
     .orderBy(desc(apiKeys.createdAt));

@@ -16,6 +16,17 @@ export interface Principal {
 export type TenantRow = typeof tenants.$inferSelect;
 export type ApiKeyRow = Omit<typeof apiKeys.$inferSelect, 'hash'>;
 
+/** Every api_keys column but the hash: selected column by column so that the hash never leaves the database. */
+export const API_KEY_COLUMNS = {
+  id: apiKeys.id,
+  tenantId: apiKeys.tenantId,
+  role: apiKeys.role,
+  name: apiKeys.name,
+  prefix: apiKeys.prefix,
+  createdAt: apiKeys.createdAt,
+  revokedAt: apiKeys.revokedAt,
+};
+
 // Key lookups sit on every request: cache them briefly; a revoke on this instance drops its entry at once.
 const KEY_CACHE_TTL_MS = 30_000;
 
@@ -125,17 +136,7 @@ export function createTenantStore(db: Database, now: () => number = Date.now) {
     },
 
     listApiKeys(tenantId?: string): Promise<ApiKeyRow[]> {
-      const q = db
-        .select({
-          id: apiKeys.id,
-          tenantId: apiKeys.tenantId,
-          role: apiKeys.role,
-          name: apiKeys.name,
-          prefix: apiKeys.prefix,
-          createdAt: apiKeys.createdAt,
-          revokedAt: apiKeys.revokedAt,
-        })
-        .from(apiKeys);
+      const q = db.select(API_KEY_COLUMNS).from(apiKeys);
       return (tenantId ? q.where(eq(apiKeys.tenantId, tenantId)) : q).orderBy(desc(apiKeys.createdAt)).limit(1000);
     },
 
