@@ -5,6 +5,7 @@ import { createYoga, maskError } from 'graphql-yoga';
 import { GraphQLError } from 'graphql';
 import { bearerToken } from './auth/api-keys.js';
 import type { GraphQLContext } from './graphql/context.js';
+import { mountConsole } from './http/console.js';
 import { metricsHandler } from './monitoring/prometheus.js';
 import { schema } from './graphql/schema.js';
 import type { BackstopServices } from './services/services.js';
@@ -13,10 +14,12 @@ import type { Principal } from './services/tenant-store.js';
 export interface AppOptions {
   /** Largest accepted request body, in bytes. Defaults to 1 MiB. */
   maxBodyBytes?: number;
-  /** Extra routes mounted by later features (OpenAI endpoint, console). */
+  /** Extra routes mounted by later features (the OpenAI endpoint). */
   mount?: (app: Hono<AppEnv>, services: BackstopServices) => void;
   /** Serve `GET /metrics` without a key (env `BACKSTOP_METRICS_PUBLIC=true`). Defaults to false: staff keys only. */
   metricsPublic?: boolean;
+  /** The built admin console (index.html + assets/). Defaults to `dist/web` at the repo root; see `mountConsole`. */
+  consoleDir?: string;
 }
 
 export interface AppEnv {
@@ -88,15 +91,6 @@ export function createApp(services: BackstopServices, options: AppOptions = {}) 
   });
 
   app.get('/healthz', (c) => c.json({ ok: true }));
-  // The admin console will be served here; until it is built, say where everything is.
-  app.get('/', (c) =>
-    c.html(
-      '<!doctype html><meta charset="utf-8"><title>Backstop</title><h1>Backstop gateway</h1>' +
-        '<p>GraphQL: <a href="/graphql">/graphql</a> (POST, or GET with a query) &middot; OpenAI-compatible: ' +
-        '<code>/v1/chat/completions</code>, <a href="/v1/models">/v1/models</a> &middot; <a href="/healthz">/healthz</a> ' +
-        '&middot; <a href="/readyz">/readyz</a> &middot; <a href="/metrics">/metrics</a></p><p>Authenticate with <code>Authorization: Bearer &lt;key&gt;</code>.</p>',
-    ),
-  );
   app.get('/readyz', async (c) => {
     try {
       await services.database.execute('select 1');
@@ -110,6 +104,8 @@ export function createApp(services: BackstopServices, options: AppOptions = {}) 
     yoga.fetch(c.req.raw, { principal: c.get('principal'), requestId: c.get('requestId') }),
   );
   options.mount?.(app, services);
+  // Last: its SPA fallback answers only what no API route took.
+  mountConsole(app, options.consoleDir);
   return { fetch: app.fetch, hono: app, yoga };
 }
 export type BackstopApp = ReturnType<typeof createApp>;

@@ -18,9 +18,11 @@ const EnvSchema = z.object({
     .enum(['true', 'false'])
     .default('false')
     .transform((v) => v === 'true'),
-  /** Alert webhook URLs (Slack-compatible), comma-separated. */
   /** OTLP/HTTP traces endpoint; unset means tracing is off (and costs nothing). */
   BACKSTOP_OTEL_ENDPOINT: z.string().url().optional(),
+  /** Time between two evaluations of the alert rules, in milliseconds. Defaults to 15 000. */
+  BACKSTOP_ALERT_EVALUATE_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(15_000),
+  /** Alert webhook URLs (Slack-compatible), comma-separated. */
   BACKSTOP_ALERT_WEBHOOKS: z
     .string()
     .default('')

@@ -25,7 +25,12 @@ const services = await createServices({
   config,
   providers: registry.resolve,
   logger,
-  monitoring: { webhooks: env.BACKSTOP_ALERT_WEBHOOKS, processMetrics: true },
+  simulator: registry.simulator,
+  monitoring: {
+    webhooks: env.BACKSTOP_ALERT_WEBHOOKS,
+    processMetrics: true,
+    evaluateEveryMs: env.BACKSTOP_ALERT_EVALUATE_MS,
+  },
 });
 const newAdminKey = await bootstrapAdminKey(services, env.BACKSTOP_ADMIN_KEY, logger);
 const app = createApp(services, {
@@ -57,6 +62,7 @@ async function shutdown(signal: string) {
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   await Promise.race([closed, new Promise((r) => setTimeout(r, 15_000).unref())]);
   await ws.close();
+  services.drills.close();
   await services.monitoring.stop();
   await tracing.shutdown();
   await services.decisions.close();

@@ -15,6 +15,7 @@ export const GRAPHQL_CODES = [
   'DEADLINE_EXCEEDED',
   'REQUEST_REJECTED',
   'RATE_LIMITED',
+  'DRILL_UNAVAILABLE',
   'INTERNAL_SERVER_ERROR',
 ] as const;
 export type GraphQLCode = (typeof GRAPHQL_CODES)[number];

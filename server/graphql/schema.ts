@@ -9,6 +9,8 @@ import './domains/decision.js';
 import './domains/metrics.js';
 import './domains/alert.js';
 import './domains/live-metrics.js';
+import './domains/drill.js';
+import './domains/decision-feed.js';
 
 /** The executable schema: every domain file registers itself on the builder when imported above. */
 export const schema = builder.toSchema();

@@ -16,16 +16,21 @@ export function badInput(issues: InputIssue[]) {
 
 /**
  * Parses a GraphQL input with a zod schema, before anything is written. Throws BAD_USER_INPUT naming each field,
- * prefixed with `prefix` (the argument name) so the path reads as the client sent it.
+ * prefixed with `prefix` (the argument name) so the path reads as the client sent it; an unknown key of a strict
+ * object is named by its own path.
  */
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown, prefix?: string): z.infer<S> {
   const parsed = schema.safeParse(input);
   if (parsed.success) return parsed.data;
+  const pathOf = (path: PropertyKey[]) =>
+    [prefix, ...path.map(String)].filter((p) => p !== undefined && p !== '').join('.') || '(root)';
   throw badInput(
-    parsed.error.issues.map((i) => ({
-      path: [prefix, ...i.path.map(String)].filter((p) => p !== undefined && p !== '').join('.') || '(root)',
-      message: i.message,
-    })),
+    parsed.error.issues.flatMap((i) =>
+      // zod reports unknown keys on their parent object; name each key, so a form can point at it.
+      i.code === 'unrecognized_keys'
+        ? i.keys.map((key) => ({ path: pathOf([...i.path, key]), message: `unknown field "${key}"` }))
+        : [{ path: pathOf(i.path), message: i.message }],
+    ),
   );
 }
 

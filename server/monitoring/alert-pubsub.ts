@@ -1,14 +1,19 @@
 import { createPubSub, type PubSubEventTarget } from 'graphql-yoga';
 import type { AlertEvent } from '../../shared/contracts/alert.js';
+import type { DecisionEvent } from './decision-feed.js';
 
-/** Typed topics: `alert:fired` carries every transition, fired and resolved (see `AlertEvent.state`). */
+/**
+ * Typed topics: `alert:fired` carries every transition, fired and resolved (see `AlertEvent.state`);
+ * `decision:recorded` a summary of every decision the engine records, for the live console.
+ */
 // A type alias, not an interface: yoga's constraint needs the implicit index signature only aliases get.
 export type MonitoringTopics = {
   'alert:fired': [event: AlertEvent];
+  'decision:recorded': [event: DecisionEvent];
 };
 
 /**
- * The pub/sub the alert service publishes to and GraphQL subscriptions read from. Small on purpose: a Redis-backed
+ * The pub/sub the alert service and the decision feed publish to, and GraphQL subscriptions read from. Small on purpose: a Redis-backed
  * implementation (yoga's `createRedisEventTarget` passed as `eventTarget`) can replace the in-process one.
  */
 export interface MonitoringPubSub {
@@ -25,6 +30,8 @@ export function createMonitoringPubSub(eventTarget?: PubSubEventTarget<Monitorin
   const pubsub = createPubSub<MonitoringTopics>(eventTarget ? { eventTarget } : {});
   return {
     publish: (topic, ...payload) => pubsub.publish(topic, ...payload),
-    subscribe: (topic) => pubsub.subscribe(topic as 'alert:fired'),
+    // yoga's conditional signature cannot be resolved for a generic key; every topic here has exactly one payload.
+    subscribe: <K extends keyof MonitoringTopics>(topic: K) =>
+      pubsub.subscribe(topic as 'alert:fired') as AsyncIterableIterator<MonitoringTopics[K][0]>,
   };
 }

@@ -49,9 +49,9 @@ function setup(rules: AlertRule[], spent: Record<string, number> = {}) {
   const breakers = createCircuitBreakers({ store: createMemoryBreakerStore(), clock });
   const pubsub = createMonitoringPubSub();
   const publish = pubsub.publish;
-  pubsub.publish = (topic, event) => {
-    published.push(event);
-    publish(topic, event);
+  pubsub.publish = (topic, ...payload) => {
+    if (topic === 'alert:fired') published.push(payload[0] as AlertEvent);
+    publish(topic, ...payload);
   };
   const webhooks: WebhookNotifier = {
     notify: (e) => void notified.push(e),

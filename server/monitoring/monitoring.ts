@@ -7,6 +7,7 @@ import { createLiveAggregates, type LiveAggregates } from '../../shared/monitori
 import { createMonitoringPubSub, type MonitoringPubSub } from './alert-pubsub.js';
 import { createAlertService, type AlertService } from './alert-service.js';
 import { createAlertStore, type AlertStore } from './alert-store.js';
+import { toDecisionEvent } from './decision-feed.js';
 import { createPrometheusMetrics, type PrometheusMetrics } from './prometheus.js';
 import { createSyntheticChecks, type SyntheticChecks } from './synthetic-checks.js';
 import { createWebhookNotifier, type WebhookNotifier, type WebhookOptions } from './webhooks.js';
@@ -65,7 +66,12 @@ export interface Monitoring {
 export function createMonitoring(deps: MonitoringDeps, options: MonitoringOptions = {}): Monitoring {
   const { engine, routes, clock, logger } = deps;
   const live = createLiveAggregates({ clock, ...(options.bucketMs !== undefined && { bucketMs: options.bucketMs }) });
-  const onDecision = engine.events.onDecision((d) => live.recordDecision(d));
+  const pubsub = createMonitoringPubSub();
+  const onDecision = engine.events.onDecision((d) => {
+    live.recordDecision(d);
+    // The console's live feed: a summary built from the decision in hand, no database read per event.
+    pubsub.publish('decision:recorded', toDecisionEvent(d));
+  });
   const prometheus = createPrometheusMetrics({
     events: engine.events,
     routes,
@@ -73,7 +79,6 @@ export function createMonitoring(deps: MonitoringDeps, options: MonitoringOption
     bufferDepth: deps.bufferDepth,
     processMetrics: options.processMetrics ?? false,
   });
-  const pubsub = createMonitoringPubSub();
   const alertStore = createAlertStore(deps.db);
   const webhooks = createWebhookNotifier({ ...options.webhookDelivery, urls: options.webhooks ?? [], logger });
   const alerts = createAlertService({

@@ -6,9 +6,11 @@ import { createMemoryResponseCache } from '../../shared/engine/memory-response-c
 import type { Clock, ProviderResolver } from '../../shared/engine/ports.js';
 import type { BackstopConfig } from '../config.js';
 import { createMonitoring, type Monitoring, type MonitoringOptions } from '../monitoring/monitoring.js';
+import type { Simulator } from '../providers/simulator/server.js';
 import { systemClock } from '../system-clock.js';
 import { createCompletionService, type CompletionService } from './completion-service.js';
 import { createDecisionWriter } from './decision-writer.js';
+import { createDrillService, type DrillService } from './drills.js';
 import { createPgBudgetStore } from './pg-budget-store.js';
 import { createPolicyStore, type PolicyStore } from './policy-store.js';
 import { createPrivacySink } from './privacy-sink.js';
@@ -27,6 +29,8 @@ export interface BackstopServices {
   completions: CompletionService;
   /** Metrics, live aggregates, alerts and synthetic checks; its timers run only after `monitoring.start()`. */
   monitoring: Monitoring;
+  /** Fault drills on simulated routes; unavailable (DRILL_UNAVAILABLE) when no simulator runs. Close it on shutdown. */
+  drills: DrillService;
   logger: Logger;
 }
 
@@ -37,6 +41,8 @@ export interface ServicesOptions {
   logger: Logger;
   clock?: Clock;
   monitoring?: MonitoringOptions;
+  /** The in-process simulator (`ProviderRegistry.simulator`), which drills set fault profiles on. Defaults to none. */
+  simulator?: Simulator;
 }
 
 /** Wires the stores, the decision writer and the engine around one database. Seeds the default tenant and policy. */
@@ -80,5 +86,25 @@ export async function createServices(options: ServicesOptions): Promise<Backstop
     options.monitoring,
   );
   await monitoring.alerts.ensureSeed();
-  return { database, config, clock, engine, tenants, policies, budgets, decisions, completions, monitoring, logger };
+  const drills = createDrillService({
+    simulator: options.simulator,
+    routes: config.routes,
+    providers: config.providers,
+    clock,
+    audit: tenants.audit,
+  });
+  return {
+    database,
+    config,
+    clock,
+    engine,
+    tenants,
+    policies,
+    budgets,
+    decisions,
+    completions,
+    monitoring,
+    drills,
+    logger,
+  };
 }

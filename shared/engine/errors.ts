@@ -12,6 +12,7 @@ export const ERROR_CODES = [
   'ALL_TIERS_FAILED',
   'REQUEST_REJECTED',
   'INVALID_POLICY',
+  'DRILL_UNAVAILABLE',
   'INTERNAL',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -44,7 +44,14 @@ export async function startTestBackstop(
   const registry = await createProviderRegistry(config.providers, { zeroDelay: options.zeroDelay ?? true });
   const logger = pino({ level: 'silent' });
   const { start: startMonitoring, ...monitoring } = options.monitoring ?? {};
-  const services = await createServices({ database, config, providers: registry.resolve, logger, monitoring });
+  const services = await createServices({
+    database,
+    config,
+    providers: registry.resolve,
+    logger,
+    monitoring,
+    simulator: registry.simulator,
+  });
   const app = createApp(services, options.app);
   const { key: adminKey } = await services.tenants.createApiKey(null, {
     role: 'admin',
@@ -83,6 +90,7 @@ export async function startTestBackstop(
     },
     fetch: fetchApp,
     async close() {
+      services.drills.close();
       await services.monitoring.stop();
       await services.decisions.close();
       await registry.close();

@@ -30,7 +30,7 @@ import { TrafficClassEnum } from './completion.js';
 import { BreakerStateEnum } from './route.js';
 import { Tenant } from './tenant.js';
 
-const DecisionOutcomeEnum = builder.enumType('DecisionOutcome', { values: DECISION_OUTCOMES });
+export const DecisionOutcomeEnum = builder.enumType('DecisionOutcome', { values: DECISION_OUTCOMES });
 const AttemptOutcomeEnum = builder.enumType('AttemptOutcome', { values: ['success', 'failure', 'skipped'] as const });
 const FailureKindEnum = builder.enumType('FailureKind', { values: FAILURE_KINDS });
 

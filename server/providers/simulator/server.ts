@@ -50,6 +50,8 @@ export interface Simulator {
   /** Validates (throws InvalidFaultProfileError) and applies a profile; `*` sets the default profile. */
   setProfile(model: string, profile: FaultProfile): void;
   clearProfile(model: string): void;
+  /** The profiles set now, by model (`*` for the default one); a copy. */
+  profiles(): Record<string, FaultProfile>;
   stats(): SimulatorStats;
   /** Rewinds every random stream to the seed and zeroes the stats; profiles stay. */
   reset(): void;
@@ -144,6 +146,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     port,
     setProfile: (model, profile) => void core.state.setProfile(model, profile),
     clearProfile: (model) => void core.state.clearProfile(model),
+    profiles: () => core.state.profiles(),
     stats: () => core.state.stats(),
     reset: () => core.state.reset(),
     close: () =>

@@ -27,6 +27,8 @@ const MUTATIONS: [string, string][] = [
   ['topUpBudget', 'mutation { topUpBudget(tenantId: "acme", amountUsd: 1) { spentUsd } }'],
   ['publishPolicy', 'mutation { publishPolicy(scope: "acme", document: {}) { version } }'],
   ['rollbackPolicy', 'mutation { rollbackPolicy(scope: "global", version: 1) { version } }'],
+  ['startDrill', 'mutation { startDrill(input: { routeId: "gpt-4o", profile: {}, durationSeconds: 60 }) { routeId } }'],
+  ['stopDrill', 'mutation { stopDrill(routeId: "gpt-4o") }'],
 ];
 
 let tb: TestBackstop;
