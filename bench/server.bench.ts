@@ -135,6 +135,7 @@ export async function benchServer(options: { rounds?: number; perRound?: number;
   const rssMb = Math.round(process.memoryUsage().rss / 1e6);
   await Promise.all(Object.values(targets).map((t) => t.pool.close()));
   await new Promise((r) => server.close(r));
+  await services.jobs.stop();
   await services.decisions.close();
   await registry.close();
   await database.close();

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { testDatabases } from '../test/support/databases.js';
+import { createThrowawayPostgres, postgresAvailable, testDatabases } from '../test/support/databases.js';
+import { openDatabase } from './client.js';
 import { tenants } from './schema/index.js';
 
 const dbs = await testDatabases();
@@ -21,5 +22,21 @@ describe.each(dbs)('database ($name)', ({ open }) => {
       sql`select count(*)::int as n from information_schema.tables where table_schema = 'public'`,
     );
     expect(JSON.stringify(tables)).toMatch(/1[0-9]/);
+  });
+});
+
+describe.runIf(await postgresAvailable())('several instances starting at once on an empty Postgres', () => {
+  it('migrates once under a lock: every instance opens, none crashes on a half-made schema', async () => {
+    const throwaway = await createThrowawayPostgres();
+    try {
+      const handles = await Promise.all([1, 2, 3, 4].map(() => openDatabase({ url: throwaway.url, poolSize: 2 })));
+      const [applied] = (await handles[0]!.execute(
+        'select count(*)::int as n from drizzle.__drizzle_migrations',
+      )) as unknown as { n: number }[];
+      expect(applied!.n).toBe(1);
+      for (const h of handles) await h.close();
+    } finally {
+      await throwaway.drop();
+    }
   });
 });

@@ -18,6 +18,10 @@ export interface DatabaseHandle {
   kind: 'pglite' | 'postgres';
   /** Runs one raw SQL statement (tests, health checks). */
   execute(sql: string): Promise<unknown>;
+  /** The Postgres URL (kind `postgres`), for a client that opens its own pool, such as the job queue. */
+  url?: string;
+  /** The embedded database (kind `pglite`): one connection, which another client must share. */
+  pglite?: PGlite;
   close(): Promise<void>;
 }
 
@@ -30,6 +34,9 @@ export interface OpenDatabaseOptions {
   poolSize?: number;
 }
 
+/** Session advisory lock key held while migrating ("backstop" in ASCII, as a bigint). */
+const MIGRATION_LOCK = '108170687950703';
+
 const MIGRATIONS = fileURLToPath(new URL('./migrations', import.meta.url));
 
 /**
@@ -40,10 +47,19 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
   if (options.url) {
     const client = postgres(options.url, { max: options.poolSize ?? 10, onnotice: () => undefined });
     const db = drizzlePostgres(client, { schema });
-    await migratePostgres(db, { migrationsFolder: MIGRATIONS });
+    // Several instances may start at once on an empty database: one migrates, the others wait for its lock.
+    const lock = await client.reserve();
+    try {
+      await lock`select pg_advisory_lock(${MIGRATION_LOCK})`;
+      await migratePostgres(db, { migrationsFolder: MIGRATIONS });
+    } finally {
+      await lock`select pg_advisory_unlock(${MIGRATION_LOCK})`.catch(() => undefined);
+      lock.release();
+    }
     return {
       db: db as unknown as Database,
       kind: 'postgres',
+      url: options.url,
       execute: (sql) => client.unsafe(sql),
       close: () => client.end({ timeout: 5 }),
     };
@@ -56,6 +72,7 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
   return {
     db: db as unknown as Database,
     kind: 'pglite',
+    pglite: client,
     execute: (sql) => client.exec(sql),
     close: () => client.close(),
   };

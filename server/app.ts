@@ -92,11 +92,19 @@ export function createApp(services: BackstopServices, options: AppOptions = {}) 
 
   app.get('/healthz', (c) => c.json({ ok: true }));
   app.get('/readyz', async (c) => {
+    // Without Redis the instance still serves, on local state: ready, but degraded.
+    const redis = services.shared.redisStatus();
     try {
       await services.database.execute('select 1');
-      return c.json({ ok: true, database: services.database.kind, decisionBuffer: services.decisions.bufferDepth() });
+      return c.json({
+        ok: true,
+        database: services.database.kind,
+        redis,
+        degraded: redis === 'unreachable',
+        decisionBuffer: services.decisions.bufferDepth(),
+      });
     } catch (e) {
-      return c.json({ ok: false, database: 'unreachable', error: (e as Error).message }, 503);
+      return c.json({ ok: false, database: 'unreachable', redis, error: (e as Error).message }, 503);
     }
   });
   app.get('/metrics', metricsHandler(services.monitoring.prometheus, options.metricsPublic ?? false));

@@ -97,6 +97,41 @@ describe('config file', () => {
     expect(parseConfig(json, {}).providers.sim).toEqual({ kind: 'simulator', format: 'openai' });
   });
 
+  it('reads rate limits by tenant, API key and route, with a default for other tenants', () => {
+    const limits = `rateLimits:
+  defaultTenant: { requestsPerMinute: 600 }
+  tenants:
+    acme: { requestsPerMinute: 60, tokensPerMinute: 100000 }
+  keys:
+    key-1: { tokensPerMinute: 5000 }
+  routes:
+    gpt-4o: { requestsPerMinute: 500 }
+`;
+    const cfg = parseConfig(YAML + limits + 'policy:\n' + minimalPolicy(), env);
+    expect(cfg.rateLimits).toEqual({
+      defaultTenant: { requestsPerMinute: 600 },
+      tenants: { acme: { requestsPerMinute: 60, tokensPerMinute: 100_000 } },
+      keys: { 'key-1': { tokensPerMinute: 5_000 } },
+      routes: { 'gpt-4o': { requestsPerMinute: 500 } },
+    });
+    expect(parseConfig(YAML + 'policy:\n' + minimalPolicy(), env).rateLimits).toEqual({
+      tenants: {},
+      keys: {},
+      routes: {},
+    });
+  });
+
+  it('names an unknown route and a bad limit in rateLimits with their lines', () => {
+    const unknown = `rateLimits:\n  routes:\n    gpt-5: { requestsPerMinute: 5 }\n`;
+    expect(issuesOf(() => parseConfig(YAML + unknown, env, 'b.yaml')).message).toMatch(
+      /b\.yaml:19: rateLimits\.routes\.gpt-5: unknown route "gpt-5"/,
+    );
+    const zero = `rateLimits:\n  tenants:\n    acme: { requestsPerMinute: 0 }\n`;
+    expect(issuesOf(() => parseConfig(YAML + zero, env, 'b.yaml')).issues[0]).toMatchObject({
+      path: 'rateLimits.tenants.acme.requestsPerMinute',
+    });
+  });
+
   it('falls back to a simulator demo config that passes validation', () => {
     const cfg = demoConfig();
     expect(Object.values(cfg.providers).every((p) => p.kind === 'simulator')).toBe(true);

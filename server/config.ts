@@ -50,6 +50,24 @@ export const ProviderConfigSchema = z.discriminatedUnion('kind', [
 ]);
 export type ProviderConfig = z.infer<typeof ProviderConfigSchema>;
 
+/** Limits per minute for one tenant, API key or route; an absent field means no limit on it. */
+export const RateLimitSettingsSchema = z.strictObject({
+  requestsPerMinute: z.number().int().positive().optional(),
+  tokensPerMinute: z.number().int().positive().optional(),
+});
+
+/**
+ * Rate limits from the config file, by tenant id, API key id and route id. `defaultTenant` applies to every tenant
+ * without an entry of its own. Limits set at runtime (GraphQL `setRateLimit`) replace an entry.
+ */
+export const RateLimitsConfigSchema = z.strictObject({
+  tenants: z.record(z.string().min(1), RateLimitSettingsSchema).default({}),
+  keys: z.record(z.string().min(1), RateLimitSettingsSchema).default({}),
+  routes: z.record(z.string().min(1), RateLimitSettingsSchema).default({}),
+  defaultTenant: RateLimitSettingsSchema.optional(),
+});
+export type RateLimitsConfig = z.infer<typeof RateLimitsConfigSchema>;
+
 export const ConfigSchema = z.object({
   providers: z.record(z.string().min(1), ProviderConfigSchema),
   routes: z.array(RouteSpecSchema.extend({ price: PriceSchema.optional() })).min(1),
@@ -58,6 +76,7 @@ export const ConfigSchema = z.object({
   /** Price overrides by model, USD per million tokens. */
   prices: z.record(z.string(), PriceSchema).default({}),
   simulator: z.object({ seed: z.number().int().default(1) }).default({ seed: 1 }),
+  rateLimits: RateLimitsConfigSchema.default({ tenants: {}, keys: {}, routes: {} }),
 });
 
 /** A validated configuration: routes priced, policy checked against them. */
@@ -66,6 +85,8 @@ export interface BackstopConfig {
   routes: ReturnType<typeof createRouteCatalog>;
   policy: z.infer<typeof PolicySchema>;
   simulator: { seed: number };
+  /** Requests and tokens per minute by tenant, API key and route; empty means unlimited. */
+  rateLimits: RateLimitsConfig;
   /** Values that must never be logged (resolved `${ENV}` secrets). */
   secrets: string[];
 }
@@ -121,6 +142,15 @@ export function parseConfig(text: string, env: Record<string, string | undefined
         ],
   );
   if (unknownProviders.length) throw issuesError(source, unknownProviders);
+  const routeIds = new Set(cfg.routes.map((r) => r.id));
+  const unknownLimitedRoutes = Object.keys(cfg.rateLimits.routes)
+    .filter((id) => !routeIds.has(id))
+    .map((id) => ({
+      path: `rateLimits.routes.${id}`,
+      line: lineOf(['rateLimits', 'routes', id]),
+      message: `unknown route "${id}"`,
+    }));
+  if (unknownLimitedRoutes.length) throw issuesError(source, unknownLimitedRoutes);
   const routes = createRouteCatalog(
     cfg.routes.map((r) => ({
       ...r,
@@ -138,7 +168,14 @@ export function parseConfig(text: string, env: Record<string, string | undefined
       })),
     );
   }
-  return { providers: cfg.providers, routes, policy: policy.policy, simulator: cfg.simulator, secrets };
+  return {
+    providers: cfg.providers,
+    routes,
+    policy: policy.policy,
+    simulator: cfg.simulator,
+    rateLimits: cfg.rateLimits,
+    secrets,
+  };
 }
 
 /** Reads the config file at `path`, or the simulator demo config when `path` is undefined. */
@@ -173,6 +210,7 @@ export function demoConfig(): BackstopConfig {
     routes,
     policy: policy.policy,
     simulator: { seed: 1 },
+    rateLimits: { tenants: {}, keys: {}, routes: {} },
     secrets: [],
   };
 }

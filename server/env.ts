@@ -7,6 +7,8 @@ const EnvSchema = z.object({
   DATABASE_URL: z.string().url().optional(),
   BACKSTOP_DATA_DIR: z.string().min(1).default('./.backstop'),
   REDIS_URL: z.string().url().optional(),
+  /** Prefix of every Redis key and channel, so several deployments can share one Redis. Defaults to `backstop:`. */
+  BACKSTOP_REDIS_PREFIX: z.string().min(1).max(64).default('backstop:'),
   /** Providers/routes/policy file; unset means the simulator demo config. */
   BACKSTOP_CONFIG: z.string().min(1).optional(),
   /** Bootstrap admin key; when unset, the first start makes one and prints it once. */

@@ -8,6 +8,7 @@ import { parseEnv } from './env.js';
 import { attachGraphQLWebSocket } from './graphql/websocket.js';
 import { mountOpenAICompatible } from './http/openai-compatible.js';
 import { createProviderRegistry } from './providers/registry.js';
+import { createRedisConnections } from './services/redis.js';
 import { createServices } from './services/services.js';
 import { createTracing } from './monitoring/tracing.js';
 
@@ -20,12 +21,16 @@ const logger = pino({
 });
 const database = await openDatabase({ url: env.DATABASE_URL, dataDir: `${env.BACKSTOP_DATA_DIR}/pglite` });
 const registry = await createProviderRegistry(config.providers, { simulatorSeed: config.simulator.seed });
+const redis = env.REDIS_URL
+  ? createRedisConnections({ url: env.REDIS_URL, logger, prefix: env.BACKSTOP_REDIS_PREFIX })
+  : undefined;
 const services = await createServices({
   database,
   config,
   providers: registry.resolve,
   logger,
   simulator: registry.simulator,
+  redis,
   monitoring: {
     webhooks: env.BACKSTOP_ALERT_WEBHOOKS,
     processMetrics: true,
@@ -39,12 +44,21 @@ const app = createApp(services, {
   metricsPublic: env.BACKSTOP_METRICS_PUBLIC,
 });
 services.monitoring.start();
+services.jobs.start();
 const tracing = createTracing({ ...(env.BACKSTOP_OTEL_ENDPOINT && { endpoint: env.BACKSTOP_OTEL_ENDPOINT }) });
 tracing.attach(services.engine);
 
 const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, (info) => {
   const url = `http://${env.HOST}:${info.port}`;
-  logger.info({ url, database: database.kind, config: env.BACKSTOP_CONFIG ?? 'simulator demo' }, 'Backstop listening');
+  logger.info(
+    {
+      url,
+      database: database.kind,
+      redis: redis ? `${redis.safeUrl} (${redis.status()})` : 'off',
+      config: env.BACKSTOP_CONFIG ?? 'simulator demo',
+    },
+    'Backstop listening',
+  );
   if (newAdminKey) {
     console.log(`\n  Backstop is up at ${url}  (GraphQL: ${url}/graphql, OpenAI-compatible: ${url}/v1)`);
     console.log(`  Bootstrap admin key (shown once, store it now):\n\n    ${newAdminKey}\n`);
@@ -62,8 +76,13 @@ async function shutdown(signal: string) {
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   await Promise.race([closed, new Promise((r) => setTimeout(r, 15_000).unref())]);
   await ws.close();
+  // Workers stop before the database closes: running jobs get a grace period, then go back to queued; queued jobs
+  // stay queued in the jobs table and pg-boss for the next process.
+  await services.jobs.stop();
   services.drills.close();
   await services.monitoring.stop();
+  services.shared.close();
+  await redis?.close();
   await tracing.shutdown();
   await services.decisions.close();
   await registry.close();

@@ -139,6 +139,7 @@ CREATE TABLE "tenants" (
 	"id" text PRIMARY KEY NOT NULL,
 	"name" text NOT NULL,
 	"content_logging" boolean DEFAULT false NOT NULL,
+	"batch_paused" boolean DEFAULT false NOT NULL,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
@@ -198,6 +199,9 @@ CREATE TABLE "jobs" (
 	"request" jsonb NOT NULL,
 	"reason" text NOT NULL,
 	"result" jsonb,
+	"attempts" integer DEFAULT 0 NOT NULL,
+	"error_code" text,
+	"error" text,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
 );
@@ -206,11 +210,25 @@ CREATE TABLE "review_items" (
 	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
 	"job_id" text NOT NULL,
 	"tenant_id" text NOT NULL,
+	"status" text DEFAULT 'pending' NOT NULL,
+	"prompt" text,
 	"candidates" jsonb DEFAULT '[]'::jsonb NOT NULL,
 	"answer" text,
+	"candidate_index" integer,
 	"reviewed_by" text,
 	"reviewed_at" timestamp with time zone,
-	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "review_items_job_id_unique" UNIQUE("job_id")
+);
+--> statement-breakpoint
+CREATE TABLE "rate_limits" (
+	"scope" text NOT NULL,
+	"subject_id" text NOT NULL,
+	"requests_per_minute" integer,
+	"tokens_per_minute" integer,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "rate_limits_scope_subject_id_pk" PRIMARY KEY("scope","subject_id"),
+	CONSTRAINT "rate_limits_positive" CHECK (coalesce("rate_limits"."requests_per_minute", 1) > 0 and coalesce("rate_limits"."tokens_per_minute", 1) > 0)
 );
 --> statement-breakpoint
 ALTER TABLE "budgets" ADD CONSTRAINT "budgets_tenant_id_tenants_id_fk" FOREIGN KEY ("tenant_id") REFERENCES "public"."tenants"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
@@ -225,4 +243,7 @@ CREATE INDEX "audit_log_created_idx" ON "audit_log" USING btree ("created_at");-
 CREATE INDEX "policy_versions_scope_idx" ON "policy_versions" USING btree ("scope");--> statement-breakpoint
 CREATE INDEX "alert_events_time_idx" ON "alert_events" USING btree ("created_at");--> statement-breakpoint
 CREATE INDEX "alert_events_tenant_time_idx" ON "alert_events" USING btree ("tenant_id","created_at");--> statement-breakpoint
-CREATE INDEX "jobs_tenant_status_idx" ON "jobs" USING btree ("tenant_id","status");
+CREATE INDEX "jobs_tenant_status_idx" ON "jobs" USING btree ("tenant_id","status");--> statement-breakpoint
+CREATE INDEX "jobs_status_created_idx" ON "jobs" USING btree ("status","created_at");--> statement-breakpoint
+CREATE INDEX "review_items_status_created_idx" ON "review_items" USING btree ("status","created_at");--> statement-breakpoint
+CREATE INDEX "review_items_tenant_status_idx" ON "review_items" USING btree ("tenant_id","status");

@@ -4,3 +4,4 @@ export * from './budgets.js';
 export * from './policies.js';
 export * from './decisions.js';
 export * from './operations.js';
+export * from './rate-limits.js';

@@ -6,6 +6,8 @@ export const tenants = pgTable('tenants', {
   name: text('name').notNull(),
   /** Opt-in: store prompt and answer text (redacted) with decisions. Off by default. */
   contentLogging: boolean('content_logging').notNull().default(false),
+  /** Batch requests are held as `resume` jobs, without a provider call, until `resumeBatch`. */
+  batchPaused: boolean('batch_paused').notNull().default(false),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 });
 

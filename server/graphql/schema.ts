@@ -11,6 +11,9 @@ import './domains/alert.js';
 import './domains/live-metrics.js';
 import './domains/drill.js';
 import './domains/decision-feed.js';
+import './domains/rate-limit.js';
+import './domains/job.js';
+import './domains/review.js';
 
 /** The executable schema: every domain file registers itself on the builder when imported above. */
 export const schema = builder.toSchema();

@@ -28,7 +28,7 @@ describe('toOpenAIError', () => {
     [new CircuitOpenError(['gpt-4o'], 'd', []), 503, 'server_error', 'all_tiers_failed'],
     [new DeadlineExceededError(100, 'd', []), 504, 'server_error', 'deadline_exceeded'],
     [new RequestRejectedError(failure, 'd', []), 400, 'invalid_request_error', 'request_rejected'],
-    [new BackstopError('RATE_LIMITED' as never, 'slow down'), 429, 'requests', 'rate_limit_exceeded'],
+    [new BackstopError('RATE_LIMITED' as never, 'slow down'), 429, 'rate_limit_error', 'rate_limit_exceeded'],
     [new GraphQLError('no', { extensions: { code: 'FORBIDDEN' } }), 403, 'permission_error', 'permission_denied'],
     [
       new GraphQLError('no tenant "x"', { extensions: { code: 'NOT_FOUND' } }),
@@ -54,6 +54,16 @@ describe('toOpenAIError', () => {
   it('tells the openai client not to retry a spent budget, and leaves outages to its retry policy', () => {
     expect(errorHeaders(toOpenAIError(new BudgetExceededError('prepaid', 't', 'd')))['x-should-retry']).toBe('false');
     expect(errorHeaders(toOpenAIError(new AllTiersFailedError('d', [], undefined)))['x-should-retry']).toBeUndefined();
+  });
+
+  it('sends Retry-After in whole seconds (rounded up) and retry-after-ms for a rate-limit refusal', () => {
+    const refusal = new GraphQLError('rate limit reached', {
+      extensions: { code: 'RATE_LIMITED', retryAfterMs: 41_200 },
+    });
+    const reply = toOpenAIError(refusal);
+    expect(reply.status).toBe(429);
+    expect(reply.body.error).toMatchObject({ type: 'rate_limit_error', code: 'rate_limit_exceeded' });
+    expect(errorHeaders(reply)).toMatchObject({ 'retry-after': '42', 'retry-after-ms': '41200' });
   });
 
   it.each([

@@ -19,6 +19,8 @@ export interface OpenAIErrorReply {
   decisionId?: string;
   /** False when retrying cannot help: sent as `x-should-retry: false`, which the `openai` client obeys. */
   retry?: boolean;
+  /** When the request may be sent again, in milliseconds: sent as `Retry-After` (seconds) and `retry-after-ms`. */
+  retryAfterMs?: number;
 }
 
 interface Mapping {
@@ -41,7 +43,8 @@ export const OPENAI_ERRORS: Readonly<Record<string, Mapping>> = {
   // A spent budget does not come back within the client's retry window: tell the client not to retry.
   QUOTA_EXHAUSTED: { status: 429, type: 'insufficient_quota', code: 'insufficient_quota', retry: false },
   BUDGET_BAND_BLOCKED: { status: 429, type: 'insufficient_quota', code: 'budget_band_blocked', retry: false },
-  RATE_LIMITED: { status: 429, type: 'requests', code: 'rate_limit_exceeded' },
+  // Backstop's own per-minute limits (tenant, key); the reply carries Retry-After.
+  RATE_LIMITED: { status: 429, type: 'rate_limit_error', code: 'rate_limit_exceeded' },
   // OpenAI has no equivalent. 422 (UnprocessableEntityError in the client) says "this request, as asked, cannot be
   // served" without suggesting a key problem (403) or inviting blind retries (5xx): the caller must drop
   // `sensitive` or wait for a premium route.
@@ -89,13 +92,15 @@ export function toOpenAIError(e: unknown): OpenAIErrorReply & { unexpected: bool
   if (!code || !mapping) {
     return { ...errorReply(500, 'server_error', 'internal_error', INTERNAL_MESSAGE), unexpected: true };
   }
-  const err = e as { message?: unknown; decisionId?: unknown };
+  const err = e as { message?: unknown; decisionId?: unknown; extensions?: { retryAfterMs?: unknown } };
   const message = typeof err.message === 'string' && err.message ? redact(err.message) : code;
   const reply = errorReply(mapping.status, mapping.type, mapping.code, message);
+  const retryAfterMs = err.extensions?.retryAfterMs;
   return {
     ...reply,
     backstopCode: code,
     ...(typeof err.decisionId === 'string' && { decisionId: err.decisionId }),
+    ...(typeof retryAfterMs === 'number' && { retryAfterMs }),
     ...(mapping.retry === false && { retry: false }),
     unexpected: false,
   };
@@ -114,5 +119,9 @@ export function errorHeaders(reply: OpenAIErrorReply): Record<string, string> {
     ...(reply.backstopCode && { 'x-backstop-error-code': reply.backstopCode }),
     ...(reply.decisionId && { 'x-backstop-decision-id': reply.decisionId }),
     ...(reply.retry === false && { 'x-should-retry': 'false' }),
+    ...(reply.retryAfterMs !== undefined && {
+      'retry-after': String(Math.max(1, Math.ceil(reply.retryAfterMs / 1000))),
+      'retry-after-ms': String(Math.ceil(reply.retryAfterMs)),
+    }),
   };
 }

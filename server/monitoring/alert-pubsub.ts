@@ -1,5 +1,6 @@
 import { createPubSub, type PubSubEventTarget } from 'graphql-yoga';
 import type { AlertEvent } from '../../shared/contracts/alert.js';
+import type { JobView } from '../services/job-store.js';
 import type { DecisionEvent } from './decision-feed.js';
 
 /**
@@ -10,6 +11,8 @@ import type { DecisionEvent } from './decision-feed.js';
 export type MonitoringTopics = {
   'alert:fired': [event: AlertEvent];
   'decision:recorded': [event: DecisionEvent];
+  /** Every change of a deferred job (queued again, running, done, failed, in review, answered). */
+  'job:updated': [event: JobView];
 };
 
 /**

@@ -17,7 +17,11 @@ const defaults = defaultAlertRules().map((r) => AlertRuleSchema.parse(r));
 const rule = (id: string) => defaults.find((r) => r.id === id)!;
 const gpt = RouteSpecSchema.parse({ id: 'gpt-4o', provider: 'openai', model: 'gpt-4o' });
 
-function setup(rules: AlertRule[], spent: Record<string, number> = {}) {
+function setup(
+  rules: AlertRule[],
+  spent: Record<string, number> = {},
+  redisStatus?: () => 'ok' | 'unreachable' | 'off',
+) {
   const clock = createFakeClock();
   const stored: AlertEvent[] = [];
   const notified: AlertEvent[] = [];
@@ -70,6 +74,7 @@ function setup(rules: AlertRule[], spent: Record<string, number> = {}) {
     clock,
     logger: pino({ level: 'silent' }),
     evaluateEveryMs: 1_000,
+    ...(redisStatus && { redisStatus }),
   });
   const failStoring = () => {
     failWrites = true;
@@ -124,6 +129,24 @@ describe('alert service', () => {
     expect(await service.evaluate()).toHaveLength(1);
     expect(published).toHaveLength(1);
     expect(notified).toHaveLength(1);
+  });
+
+  it('fires a redis_unreachable rule while this instance runs on local state, and resolves it when Redis is back', async () => {
+    const redisRule = AlertRuleSchema.parse({
+      id: 'redis',
+      name: 'Redis unreachable',
+      metric: 'redis_unreachable',
+      comparator: 'gt',
+      threshold: 0,
+      minSample: 0,
+    });
+    let status: 'ok' | 'unreachable' = 'unreachable';
+    const { service } = setup([redisRule], {}, () => status);
+    expect(await service.evaluate()).toMatchObject([{ state: 'fired', subject: 'all', value: 1 }]);
+    status = 'ok';
+    expect(await service.evaluate()).toMatchObject([{ state: 'resolved', value: 0 }]);
+    const off = setup([redisRule]);
+    expect(await off.service.evaluate()).toEqual([]);
   });
 
   it('evaluates on its interval until stopped', async () => {

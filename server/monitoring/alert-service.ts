@@ -8,6 +8,7 @@ import type { BudgetStore, Clock } from '../../shared/engine/ports.js';
 import { createAlertEvaluator, type AlertReading, type FiringAlert } from '../../shared/monitoring/alert-evaluator.js';
 import { defaultAlertRules, routeSloThreshold } from '../../shared/monitoring/default-rules.js';
 import { scopeForSubject, type LiveAggregates } from '../../shared/monitoring/live-aggregates.js';
+import type { AlertCoordinator } from './alert-leader.js';
 import type { MonitoringPubSub } from './alert-pubsub.js';
 import type { AlertStore } from './alert-store.js';
 import type { WebhookNotifier } from './webhooks.js';
@@ -25,6 +26,10 @@ export interface AlertServiceOptions {
   newId?: () => string;
   /** Time between two evaluations of every rule, in milliseconds. Defaults to 15 000. */
   evaluateEveryMs?: number;
+  /** Elects one evaluator among instances and shares its state (Redis). Without one, this instance evaluates alone. */
+  coordinator?: AlertCoordinator | undefined;
+  /** This instance's view of Redis, read by `redis_unreachable` rules (1 when unreachable). Defaults to off. */
+  redisStatus?: () => 'ok' | 'unreachable' | 'off';
 }
 
 /** Rules, their evaluation loop and the events it produces. */
@@ -36,6 +41,8 @@ export interface AlertService {
   /** Resolves what a rule is firing for (events are published), then forgets it; for a deleted rule. */
   retire(rule: AlertRule): Promise<AlertEvent[]>;
   firing(): FiringAlert[];
+  /** Stores, publishes and notifies events that come from outside the rules (e.g. Redis unreachable). */
+  announce(events: AlertEvent[]): Promise<void>;
   start(): void;
   /** Stops the loop and waits for a running evaluation; webhook deliveries are dropped. */
   stop(): Promise<void>;
@@ -55,12 +62,14 @@ function usedFraction(s: { spentUsd: number; reservedUsd: number; monthlyLimitUs
 /**
  * Evaluates the stored rules every `evaluateEveryMs` over the live aggregates, budget snapshots (used fraction per
  * tenant) and breaker states (1 when open or half-open, else 0). Each transition is stored in alert_events, published
- * on `alert:fired` and handed to the webhooks, in that order; none of it runs on a request's path.
+ * on `alert:fired` and handed to the webhooks, in that order; none of it runs on a request's path. With a
+ * `coordinator`, only the instance holding the evaluator lock evaluates on the timer, over state shared by all.
  * @example const alerts = createAlertService({ store, live, routes, breakers, budgets, pubsub, webhooks, clock, logger });
  */
 export function createAlertService(options: AlertServiceOptions): AlertService {
   const { store, live, routes, clock, logger } = options;
   const everyMs = options.evaluateEveryMs ?? 15_000;
+  const redisStatus = options.redisStatus ?? (() => 'off' as const);
   const evaluator = createAlertEvaluator({ clock, newId: options.newId ?? randomUUID });
   const slo = routeSloThreshold([...routes.values()]);
   let chain: Promise<unknown> = Promise.resolve();
@@ -110,6 +119,7 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
           .map((t) => `tenant:${t}`);
       }
       if (rule.metric === 'breaker_open') return routesIn(scope).map((r) => `route:${r.id}`);
+      if (rule.metric === 'redis_unreachable') return redisStatus() === 'off' ? [] : ['all'];
       const subjects = live.subjects(rule.metric, scope);
       // `all` under a scope that names a route or tenant reads the same series; naming it makes the message useful
       // and lets a tenant-scoped event reach that tenant.
@@ -127,6 +137,10 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
         return breaker === undefined
           ? { value: undefined, sample: 0 }
           : { value: breaker === 'closed' ? 0 : 1, sample: 1 };
+      }
+      if (rule.metric === 'redis_unreachable') {
+        const status = redisStatus();
+        return status === 'off' ? { value: undefined, sample: 0 } : { value: status === 'ok' ? 0 : 1, sample: 1 };
       }
       const reading = live.read(rule.metric, scopeForSubject(effectiveScope(rule), subject), rule.windowMs);
       const threshold = slo(rule, subject);
@@ -151,9 +165,24 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
     }
   };
 
+  /**
+   * One pass over the shared evaluator state: load it, evaluate (with `lead`, only if this instance holds the
+   * evaluator lock), store it again. Without a coordinator, just `fn`.
+   */
+  const coordinated = async (fn: () => Promise<AlertEvent[]>, lead: boolean): Promise<AlertEvent[]> => {
+    const { coordinator } = options;
+    if (!coordinator) return fn();
+    const shared = await coordinator.load();
+    if (shared) evaluator.importState(shared);
+    if (lead && !(await coordinator.acquire())) return [];
+    const events = await fn();
+    await coordinator.save(evaluator.exportState());
+    return events;
+  };
+
   const tick = async () => {
     try {
-      await serial(async () => run(await store.listRules()));
+      await serial(() => coordinated(async () => run(await store.listRules()), true));
     } catch (e) {
       logger.warn({ err: e }, 'alert evaluation failed; will retry at the next interval');
     }
@@ -168,14 +197,17 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
       const n = await store.ensureSeed(defaultAlertRules());
       if (n > 0) logger.info({ rules: n }, 'default alert rules seeded');
     },
-    evaluate: () => serial(async () => run(await store.listRules())),
+    evaluate: () => serial(() => coordinated(async () => run(await store.listRules()), false)),
     retire: (rule) =>
-      serial(async () => {
-        const events = await run([{ ...rule, enabled: false }]);
-        evaluator.forget(rule.id);
-        return events;
-      }),
+      serial(() =>
+        coordinated(async () => {
+          const events = await run([{ ...rule, enabled: false }]);
+          evaluator.forget(rule.id);
+          return events;
+        }, false),
+      ),
     firing: () => evaluator.firing(),
+    announce: publish,
     start() {
       if (!stopped) return;
       stopped = false;
@@ -187,6 +219,7 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
       clearTimeout(timer);
       options.webhooks.stop();
       await chain;
+      await options.coordinator?.release();
     },
   };
 }

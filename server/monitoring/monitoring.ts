@@ -1,14 +1,19 @@
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Database } from '../../drizzle/client.js';
 import type { RouteSpec } from '../../shared/contracts/route.js';
 import type { FallbackEngine } from '../../shared/engine/fallback-engine.js';
 import type { BudgetStore, Clock, ProviderResolver } from '../../shared/engine/ports.js';
 import { createLiveAggregates, type LiveAggregates } from '../../shared/monitoring/live-aggregates.js';
-import { createMonitoringPubSub, type MonitoringPubSub } from './alert-pubsub.js';
+import type { RedisConnections } from '../services/redis.js';
+import { createRedisAlertCoordinator } from './alert-leader.js';
+import { createMonitoringPubSub, type MonitoringPubSub, type MonitoringTopics } from './alert-pubsub.js';
 import { createAlertService, type AlertService } from './alert-service.js';
 import { createAlertStore, type AlertStore } from './alert-store.js';
 import { toDecisionEvent } from './decision-feed.js';
 import { createPrometheusMetrics, type PrometheusMetrics } from './prometheus.js';
+import { watchRedisReachability } from './redis-alert.js';
+import { createSharedEventTarget } from './shared-event-target.js';
 import { createSyntheticChecks, type SyntheticChecks } from './synthetic-checks.js';
 import { createWebhookNotifier, type WebhookNotifier, type WebhookOptions } from './webhooks.js';
 
@@ -41,6 +46,11 @@ export interface MonitoringDeps {
   bufferDepth: () => number;
   clock: Clock;
   logger: Logger;
+  /**
+   * Shared state across instances: the pub/sub fans out through Redis, one instance (elected by a Redis lock)
+   * evaluates the alert rules, and losing Redis raises an alert. Without it, all of that is per process.
+   */
+  redis?: RedisConnections | undefined;
 }
 
 /** Everything monitoring holds: live aggregates, Prometheus metrics, alerts and synthetic checks. */
@@ -66,7 +76,13 @@ export interface Monitoring {
 export function createMonitoring(deps: MonitoringDeps, options: MonitoringOptions = {}): Monitoring {
   const { engine, routes, clock, logger } = deps;
   const live = createLiveAggregates({ clock, ...(options.bucketMs !== undefined && { bucketMs: options.bucketMs }) });
-  const pubsub = createMonitoringPubSub();
+  const { redis } = deps;
+  const pubsub = createMonitoringPubSub(
+    redis &&
+      createSharedEventTarget<MonitoringTopics>(redis, (e) =>
+        logger.debug({ err: e }, 'shared pub/sub command failed'),
+      ),
+  );
   const onDecision = engine.events.onDecision((d) => {
     live.recordDecision(d);
     // The console's live feed: a summary built from the decision in hand, no database read per event.
@@ -92,6 +108,14 @@ export function createMonitoring(deps: MonitoringDeps, options: MonitoringOption
     clock,
     logger,
     ...(options.evaluateEveryMs !== undefined && { evaluateEveryMs: options.evaluateEveryMs }),
+    ...(redis && {
+      // The lock outlives two missed renewals, so a slow evaluation does not hand it over mid-pass.
+      coordinator: createRedisAlertCoordinator(redis, {
+        lockTtlMs: 2 * (options.evaluateEveryMs ?? 15_000) + 5_000,
+        onError: (e) => logger.debug({ err: e }, 'alert coordination command failed'),
+      }),
+      redisStatus: () => redis.status(),
+    }),
   });
   const synthetic = createSyntheticChecks({
     routes,
@@ -104,6 +128,8 @@ export function createMonitoring(deps: MonitoringDeps, options: MonitoringOption
     ...(options.syntheticTimeoutMs !== undefined && { timeoutMs: options.syntheticTimeoutMs }),
   });
 
+  let stopRedisWatch: (() => void) | undefined;
+
   return {
     live,
     prometheus,
@@ -113,10 +139,21 @@ export function createMonitoring(deps: MonitoringDeps, options: MonitoringOption
     pubsub,
     webhooks,
     start() {
+      if (stopRedisWatch) return;
       alerts.start();
       if (options.synthetic !== false) synthetic.start();
+      stopRedisWatch = redis
+        ? watchRedisReachability({
+            redis,
+            alerts,
+            clock,
+            newId: randomUUID,
+            onError: (e) => logger.error({ err: e }, 'Redis alert not announced'),
+          })
+        : () => undefined;
     },
     async stop() {
+      stopRedisWatch?.();
       await Promise.all([alerts.stop(), synthetic.stop()]);
       onDecision.dispose();
       prometheus.dispose();

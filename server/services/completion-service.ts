@@ -2,10 +2,17 @@ import { and, eq } from 'drizzle-orm';
 import type { Database } from '../../drizzle/client.js';
 import { idempotencyKeys } from '../../drizzle/schema/index.js';
 import type { CompletionRequest, CompletionResult } from '../../shared/contracts/completion.js';
+import type { AttemptRecord } from '../../shared/contracts/decision.js';
+import type { Policy } from '../../shared/contracts/policy.js';
+import { DecisionDraft } from '../../shared/engine/decision-draft.js';
+import { EventEmitter } from '../../shared/engine/events.js';
 import type { FallbackEngine } from '../../shared/engine/fallback-engine.js';
+import type { Clock, DecisionSink, WorkQueue } from '../../shared/engine/ports.js';
+import { applyRules } from '../../shared/engine/routing.js';
 import type { EngineStreamEvent, StreamFailoverMode } from '../../shared/engine/stream-session.js';
 import { clientError } from '../graphql/errors.js';
 import type { PolicyStore } from './policy-store.js';
+import type { RateLimitRefusal, RateLimits, RateLimitTicket } from './rate-limits.js';
 import { DEFAULT_TENANT, type Principal, type TenantStore } from './tenant-store.js';
 
 export interface CompletionCall {
@@ -16,12 +23,21 @@ export interface CompletionCall {
   signal?: AbortSignal;
 }
 
-/** Runs completions for an authenticated caller: tenant, live policy and idempotency, then the engine. */
+/**
+ * Runs completions for an authenticated caller: tenant, live policy and idempotency, then the engine. A batch
+ * request of a tenant whose batch traffic is paused is held as a `resume` job instead, with no provider call.
+ */
 export function createCompletionService(deps: {
   db: Database;
   engine: FallbackEngine;
   policies: PolicyStore;
   tenants: TenantStore;
+  workQueue: WorkQueue;
+  decisionSink: DecisionSink;
+  clock: Clock;
+  newId: () => string;
+  /** Per-minute limits by tenant and key, checked before the engine runs. Defaults to none. */
+  rateLimits?: Pick<RateLimits, 'admit' | 'settle'> | undefined;
 }) {
   const tenantFor = async (principal: Principal, requested: string | null | undefined): Promise<string> => {
     if (principal.role === 'viewer') throw clientError('FORBIDDEN', 'a viewer key cannot request completions');
@@ -37,6 +53,63 @@ export function createCompletionService(deps: {
     return tenantId;
   };
 
+  /** Takes the request from the tenant's and the key's rate limits, or refuses it (RATE_LIMITED) with nothing charged. */
+  const admit = async (principal: Principal, tenantId: string, request: CompletionRequest) => {
+    if (!deps.rateLimits) return undefined;
+    const admission = await deps.rateLimits.admit({ tenantId, keyId: principal.keyId, request });
+    if (!admission.ok) throw rateLimited(admission);
+    return admission.ticket;
+  };
+  const settle = (ticket: RateLimitTicket | undefined, result: CompletionResult) => {
+    if (ticket) deps.rateLimits?.settle(ticket, result.usage.outputTokens);
+  };
+
+  /** Holds a paused tenant's batch request as a resume job and records its decision; undefined when not paused. */
+  const holdIfPaused = async (
+    tenantId: string,
+    policy: Policy,
+    call: CompletionCall,
+  ): Promise<CompletionResult | undefined> => {
+    const { request } = call;
+    if (applyRules(policy.rules, request).trafficClass !== 'batch') return undefined;
+    if (!(await deps.tenants.isBatchPaused(tenantId))) return undefined;
+    const decisionId = call.requestId ?? deps.newId();
+    const startedAtMs = deps.clock.now();
+    const { jobId } = await deps.workQueue.enqueue({
+      kind: 'resume',
+      tenantId,
+      decisionId,
+      request,
+      reason: 'batch traffic paused for the tenant',
+    });
+    const attempts = new EventEmitter<{ decisionId: string; attempt: AttemptRecord }>();
+    const draft = new DecisionDraft(decisionId, tenantId, request, startedAtMs, policy.version, attempts, 'batch');
+    draft.reason('paused');
+    const decision = draft.finish(deps.clock.now(), { outcome: 'queued', jobId });
+    deps.decisionSink.record(decision, { request });
+    return {
+      status: 'queued',
+      content: '',
+      toolCalls: [],
+      finishReason: 'stop',
+      source: 'queue',
+      routeId: null,
+      provider: null,
+      model: null,
+      tier: null,
+      degraded: true,
+      degradedReasons: decision.degradedReasons,
+      uncertain: false,
+      usage: { inputTokens: 0, outputTokens: 0 },
+      costUsd: 0,
+      latencyMs: decision.totalLatencyMs,
+      attempts: 0,
+      decisionId,
+      policyVersion: policy.version,
+      jobId,
+    };
+  };
+
   return {
     tenantFor,
 
@@ -50,20 +123,25 @@ export function createCompletionService(deps: {
           .where(and(eq(idempotencyKeys.tenantId, tenantId), eq(idempotencyKeys.key, key)));
         if (hit) return hit.result as CompletionResult;
       }
+      const ticket = await admit(principal, tenantId, call.request);
       const policy = await deps.policies.livePolicy(tenantId);
-      const result = await deps.engine.complete({
-        tenantId,
-        policy,
-        request: call.request,
-        ...(call.requestId && { requestId: call.requestId }),
-        ...(call.signal && { signal: call.signal }),
-      });
+      const held = await holdIfPaused(tenantId, policy, call);
+      const result =
+        held ??
+        (await deps.engine.complete({
+          tenantId,
+          policy,
+          request: call.request,
+          ...(call.requestId && { requestId: call.requestId }),
+          ...(call.signal && { signal: call.signal }),
+        }));
       if (key) {
         await deps.db
           .insert(idempotencyKeys)
           .values({ tenantId, key, decisionId: result.decisionId, result })
           .onConflictDoNothing();
       }
+      settle(ticket, result);
       return result;
     },
 
@@ -73,8 +151,14 @@ export function createCompletionService(deps: {
       mode?: StreamFailoverMode,
     ): AsyncGenerator<EngineStreamEvent> {
       const tenantId = await tenantFor(principal, call.tenantId);
+      const ticket = await admit(principal, tenantId, call.request);
       const policy = await deps.policies.livePolicy(tenantId);
-      yield* deps.engine.stream(
+      const held = await holdIfPaused(tenantId, policy, call);
+      if (held) {
+        yield { type: 'done', result: held };
+        return;
+      }
+      const events = deps.engine.stream(
         {
           tenantId,
           policy,
@@ -84,7 +168,26 @@ export function createCompletionService(deps: {
         },
         mode ? { mode } : {},
       );
+      for await (const event of events) {
+        if (event.type === 'done') settle(ticket, event.result);
+        yield event;
+      }
     },
   };
 }
 export type CompletionService = ReturnType<typeof createCompletionService>;
+
+/** The GraphQL error for a refused request; the OpenAI endpoint turns it into a 429 with `Retry-After`. */
+export function rateLimited(refusal: RateLimitRefusal) {
+  const seconds = Math.ceil(refusal.retryAfterMs / 1000);
+  return clientError(
+    'RATE_LIMITED',
+    `rate limit reached: ${refusal.limit} ${refusal.dimension} per minute for ${refusal.scope} "${refusal.id}"; retry in ${seconds} s`,
+    {
+      retryAfterMs: refusal.retryAfterMs,
+      scope: refusal.scope,
+      dimension: refusal.dimension,
+      limit: refusal.limit,
+    },
+  );
+}

@@ -8,6 +8,11 @@ export interface DecisionExtra {
   content?: { prompt: string; answer: string | null };
 }
 
+/** The prompt as one text, `role: content` per message: what is hashed, and what review items show. */
+export function promptText(request: DecisionContext['request']): string {
+  return request.messages.map((m) => `${m.role}: ${m.content ?? ''}`).join('\n');
+}
+
 /**
  * Puts the privacy rule in one place: every decision keeps a hash and the size of its prompt; the text itself is kept
  * only for tenants that opted in to content logging, and then redacted.
@@ -18,7 +23,7 @@ export function createPrivacySink(
 ): DecisionSink {
   return {
     record(decision, context: DecisionContext) {
-      const prompt = context.request.messages.map((m) => `${m.role}: ${m.content ?? ''}`).join('\n');
+      const prompt = promptText(context.request);
       const extra: DecisionExtra = { promptHash: contentHash(prompt), promptChars: prompt.length };
       if (contentLogging(decision.tenantId)) {
         extra.content = {

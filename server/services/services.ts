@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { DatabaseHandle } from '../../drizzle/client.js';
 import { createFallbackEngine, type FallbackEngine } from '../../shared/engine/fallback-engine.js';
+import { EventEmitter } from '../../shared/engine/events.js';
 import { createMemoryResponseCache } from '../../shared/engine/memory-response-cache.js';
 import type { Clock, ProviderResolver } from '../../shared/engine/ports.js';
 import type { BackstopConfig } from '../config.js';
@@ -11,9 +12,17 @@ import { systemClock } from '../system-clock.js';
 import { createCompletionService, type CompletionService } from './completion-service.js';
 import { createDecisionWriter } from './decision-writer.js';
 import { createDrillService, type DrillService } from './drills.js';
+import { createJobQueue, type JobQueue, type JobQueueOptions } from './job-queue.js';
+import { createJobStore, type JobStore, type JobView } from './job-store.js';
+import { createJobWorker, type JobWorker, type JobWorkerOptions } from './job-worker.js';
+import { startPgBoss } from './pg-boss-connection.js';
 import { createPgBudgetStore } from './pg-budget-store.js';
 import { createPolicyStore, type PolicyStore } from './policy-store.js';
 import { createPrivacySink } from './privacy-sink.js';
+import type { RateLimits } from './rate-limits.js';
+import type { RedisConnections } from './redis.js';
+import { createSharedState, type SharedState } from './shared-state.js';
+import { createReviewService, type ReviewService } from './review-service.js';
 import { withCachedSnapshots } from './snapshot-cache.js';
 import { createTenantStore, DEFAULT_TENANT, type TenantStore } from './tenant-store.js';
 
@@ -31,8 +40,33 @@ export interface BackstopServices {
   monitoring: Monitoring;
   /** Fault drills on simulated routes; unavailable (DRILL_UNAVAILABLE) when no simulator runs. Close it on shutdown. */
   drills: DrillService;
+  /** Per-minute limits by tenant, API key and route (config file + `setRateLimit`). */
+  rateLimits: RateLimits;
+  /** What instances share through Redis (or keep in process without it). Close it before the Redis connections. */
+  shared: SharedState;
+  /** Deferred jobs and human review; its workers run only after `jobs.start()`. Stop it before closing the database. */
+  jobs: Jobs;
   logger: Logger;
 }
+
+/** Deferred work: the durable queue (pg-boss), the worker that runs it, and the human review queue. */
+export interface Jobs {
+  store: JobStore;
+  queue: JobQueue;
+  worker: JobWorker;
+  reviews: ReviewService;
+  /** Starts the workers (fetch loop and maintenance). */
+  start(): void;
+  /** Stops the workers (running jobs get a grace period, then go back to the queue), then pg-boss. */
+  stop(): Promise<void>;
+}
+
+/** Job queue and worker settings; every field is optional. */
+export type JobsOptions = Pick<JobQueueOptions, 'retryLimit' | 'retryDelaySeconds' | 'expireInSeconds'> &
+  Pick<JobWorkerOptions, 'concurrency' | 'pollIntervalMs' | 'leaseMs' | 'maintenanceIntervalMs'> & {
+    /** Grace period for running jobs on stop, in milliseconds. Defaults to 15 000. */
+    stopGraceMs?: number;
+  };
 
 export interface ServicesOptions {
   database: DatabaseHandle;
@@ -43,6 +77,9 @@ export interface ServicesOptions {
   monitoring?: MonitoringOptions;
   /** The in-process simulator (`ProviderRegistry.simulator`), which drills set fault profiles on. Defaults to none. */
   simulator?: Simulator;
+  jobs?: JobsOptions;
+  /** Connections for `REDIS_URL`: breakers, rate limits and live events are then shared by every instance. */
+  redis?: RedisConnections | undefined;
 }
 
 /** Wires the stores, the decision writer and the engine around one database. Seeds the default tenant and policy. */
@@ -58,6 +95,16 @@ export async function createServices(options: ServicesOptions): Promise<Backstop
     onError: (e) => logger.warn({ err: e }, 'decision batch not written yet; will retry'),
     onDrop: (n) => logger.error({ dropped: n }, 'decision buffer full; oldest rows dropped'),
   });
+  const decisionSink = createPrivacySink(decisions, (t) => tenants.contentLoggingOf(t));
+  const jobEvents = new EventEmitter<JobView>();
+  const notify = (job: JobView) => jobEvents.emit(job);
+  const isBatchPaused = (tenantId: string) => tenants.isBatchPaused(tenantId);
+  const jobStore = createJobStore(db);
+  const boss = await startPgBoss(database, {
+    onError: (e) => logger.warn({ err: e }, 'job queue error (pg-boss)'),
+  });
+  const jobQueue = await createJobQueue({ boss, store: jobStore, isBatchPaused, notify, ...options.jobs });
+  const shared = await createSharedState({ db, rateLimits: config.rateLimits, clock, logger, redis: options.redis });
   const engine = createFallbackEngine({
     clock,
     random: Math.random,
@@ -65,13 +112,26 @@ export async function createServices(options: ServicesOptions): Promise<Backstop
     routes: config.routes,
     providers: options.providers,
     budgetStore: withCachedSnapshots(budgets, clock),
+    breakerStore: shared.breakerStore,
+    routeGate: shared.rateLimits.routeGate,
     cache: createMemoryResponseCache({ clock }),
-    decisionSink: createPrivacySink(decisions, (t) => tenants.contentLoggingOf(t)),
+    decisionSink,
+    workQueue: jobQueue,
   });
   await tenants.ensureTenant(DEFAULT_TENANT, 'Default tenant');
   await tenants.listTenants();
   await policies.ensureSeed();
-  const completions = createCompletionService({ db, engine, policies, tenants });
+  const completions = createCompletionService({
+    db,
+    engine,
+    policies,
+    tenants,
+    workQueue: jobQueue,
+    decisionSink,
+    clock,
+    newId: randomUUID,
+    rateLimits: shared.rateLimits,
+  });
   const monitoring = createMonitoring(
     {
       db,
@@ -82,10 +142,42 @@ export async function createServices(options: ServicesOptions): Promise<Backstop
       bufferDepth: () => decisions.bufferDepth(),
       clock,
       logger,
+      redis: options.redis,
     },
     options.monitoring,
   );
   await monitoring.alerts.ensureSeed();
+  jobEvents.event((job) => monitoring.pubsub.publish('job:updated', job));
+  const worker = createJobWorker({
+    queue: jobQueue,
+    store: jobStore,
+    engine,
+    policies,
+    isBatchPaused,
+    notify,
+    logger,
+    ...options.jobs,
+  });
+  const jobs: Jobs = {
+    store: jobStore,
+    queue: jobQueue,
+    worker,
+    reviews: createReviewService({
+      store: jobStore,
+      recordDecision: (decision, extra) => decisions.record(decision, extra),
+      contentLoggingOf: (t) => tenants.contentLoggingOf(t),
+      policyVersion: async (t) => (await policies.livePolicy(t)).version,
+      audit: tenants.audit,
+      notify,
+      clock,
+      newId: randomUUID,
+    }),
+    start: () => worker.start(),
+    async stop() {
+      await worker.stop({ graceMs: options.jobs?.stopGraceMs ?? 15_000 });
+      await jobQueue.stop();
+    },
+  };
   const drills = createDrillService({
     simulator: options.simulator,
     routes: config.routes,
@@ -105,6 +197,9 @@ export async function createServices(options: ServicesOptions): Promise<Backstop
     completions,
     monitoring,
     drills,
+    rateLimits: shared.rateLimits,
+    shared,
+    jobs,
     logger,
   };
 }

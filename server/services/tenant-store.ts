@@ -102,6 +102,19 @@ export function createTenantStore(db: Database, now: () => number = Date.now) {
       return rows;
     },
 
+    /** Pauses or resumes a tenant's batch traffic (audited). Undefined when there is no such tenant. */
+    async setBatchPaused(actor: Principal, id: string, paused: boolean): Promise<TenantRow | undefined> {
+      const [row] = await db.update(tenants).set({ batchPaused: paused }).where(eq(tenants.id, id)).returning();
+      if (row) await audit(actor, paused ? 'batch.paused' : 'batch.resumed', id, id);
+      return remember(row);
+    },
+
+    /** Whether the tenant's batch traffic is paused. Read from the database, so every instance agrees at once. */
+    async isBatchPaused(id: string): Promise<boolean> {
+      const [row] = await db.select({ paused: tenants.batchPaused }).from(tenants).where(eq(tenants.id, id));
+      return row?.paused ?? false;
+    },
+
     /** Whether the tenant opted in to content logging, from memory (loaded by any read of the tenant). */
     contentLoggingOf(id: string): boolean {
       return contentLogging.get(id) ?? false;

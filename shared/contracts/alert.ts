@@ -10,6 +10,7 @@ export const ALERT_METRICS = [
   'budget_used_fraction',
   'breaker_open',
   'synthetic_failures',
+  'redis_unreachable',
 ] as const;
 export const AlertMetricSchema = z.enum(ALERT_METRICS);
 export type AlertMetric = z.infer<typeof AlertMetricSchema>;

@@ -35,7 +35,8 @@ export interface AttemptRecord {
   model: string;
   outcome: 'success' | 'failure' | 'skipped';
   /** Why a route was skipped without a call. */
-  skipReason?: 'circuit_open' | 'context_window' | 'sensitive_quality' | 'provider_limit' | 'budget_downgrade';
+  skipReason?:
+    'circuit_open' | 'context_window' | 'sensitive_quality' | 'provider_limit' | 'budget_downgrade' | 'rate_limited';
   failureKind?: FailureKind;
   /** Provider-side detail, never a secret: status and error code/type. */
   status?: number;

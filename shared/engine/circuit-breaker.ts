@@ -289,8 +289,14 @@ export function createCircuitBreakers({
 
   const load = async (routeId: string) => (await store.get(routeId)) ?? emptyBreakerSnapshot();
 
-  const commit = async (routeId: string, next: BreakerSnapshot, transition: Transition | undefined, nowMs: number) => {
-    await store.set(routeId, next);
+  const commit = async (
+    routeId: string,
+    current: BreakerSnapshot,
+    next: BreakerSnapshot,
+    transition: Transition | undefined,
+    nowMs: number,
+  ) => {
+    await store.set(routeId, next, current);
     if (!transition || !onStateChange) return;
     try {
       onStateChange({ routeId, ...transition, atMs: nowMs });
@@ -305,7 +311,7 @@ export function createCircuitBreakers({
         const current = await load(route.id);
         const nowMs = clock.now();
         const result = applyCheck(current, nowMs, options);
-        if (result.snapshot !== current) await commit(route.id, result.snapshot, result.transition, nowMs);
+        if (result.snapshot !== current) await commit(route.id, current, result.snapshot, result.transition, nowMs);
         return { allowed: result.allowed, state: result.snapshot.state };
       }),
     record: (route, outcome) =>
@@ -313,7 +319,7 @@ export function createCircuitBreakers({
         const current = await load(route.id);
         const nowMs = clock.now();
         const result = applyRecord(current, outcome, nowMs, route.sloP95Ms, options);
-        if (result.snapshot !== current) await commit(route.id, result.snapshot, result.transition, nowMs);
+        if (result.snapshot !== current) await commit(route.id, current, result.snapshot, result.transition, nowMs);
       }),
     snapshot: async (routeId) => {
       const current = await load(routeId);

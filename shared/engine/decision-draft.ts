@@ -12,6 +12,8 @@ export class DecisionDraft {
   originalRouteId: string | null = null;
   /** Set once the final decision is built; a request records one decision. */
   finished = false;
+  /** The deferred job this run belongs to, stamped on the decision whatever its outcome. */
+  jobId: string | undefined;
 
   constructor(
     readonly id: string,
@@ -73,6 +75,7 @@ export class DecisionDraft {
     this.finished = true;
     const sum = (k: 'costUsd' | 'inputTokens' | 'outputTokens') => this.attempts.reduce((s, a) => s + a[k], 0);
     const r = this.request;
+    const jobId = end.jobId ?? this.jobId;
     return {
       id: this.id,
       tenantId: this.tenantId,
@@ -97,7 +100,7 @@ export class DecisionDraft {
       totalCostUsd: sum('costUsd'),
       inputTokens: sum('inputTokens'),
       outputTokens: sum('outputTokens'),
-      ...(end.jobId !== undefined && { jobId: end.jobId }),
+      ...(jobId !== undefined && { jobId }),
     };
   }
 }

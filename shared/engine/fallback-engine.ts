@@ -7,7 +7,7 @@ import { budgetBand, exhaustedBudget } from './budget-guard.js';
 import { createStreamSession, type EngineStreamEvent, type StreamFailoverMode } from './stream-session.js';
 import { createCircuitBreakers, type BreakerOptions, type CircuitBreakers } from './circuit-breaker.js';
 import { DecisionDraft } from './decision-draft.js';
-import { runDegradeTier } from './degradation.js';
+import { requestReview, runDegradeTier, type DegradeContext, type DegradeOutcome } from './degradation.js';
 import {
   AllTiersFailedError,
   BudgetBandBlockedError,
@@ -34,8 +34,10 @@ import type {
   ProviderResolver,
   Random,
   ResponseCache,
+  RouteGate,
   WorkQueue,
 } from './ports.js';
+import { confidenceOf } from './quality-guards.js';
 import { planRequest } from './request-plan.js';
 import { runRouteTier, type RunState } from './route-tier.js';
 
@@ -52,6 +54,8 @@ export interface FallbackEngineOptions {
   breakerOptions?: BreakerOptions;
   /** Without one, tenants are unlimited. */
   budgetStore?: BudgetStore;
+  /** Shared per-route limits checked before each call; without one, routes are unlimited. */
+  routeGate?: RouteGate;
   cache?: ResponseCache;
   decisionSink?: DecisionSink;
   workQueue?: WorkQueue;
@@ -67,6 +71,11 @@ export interface CompleteInput {
   requestId?: string;
   /** The caller's cancellation (client disconnect). */
   signal?: AbortSignal;
+  /**
+   * Set when a worker runs a deferred job again: the decision carries this job id, and a further deferral keeps
+   * the same job instead of making a new one.
+   */
+  jobId?: string;
 }
 
 export interface FallbackEngine {
@@ -117,7 +126,8 @@ export function createFallbackEngine(options: FallbackEngineOptions): FallbackEn
 
   const callPlain: Invoke = (call, o) => callRoute(options, call, o);
 
-  async function run(input: CompleteInput, invoke: Invoke): Promise<CompletionResult> {
+  // `streaming`: the caller has already seen the answer's text, so an escalated request is not held for review.
+  async function run(input: CompleteInput, invoke: Invoke, streaming: boolean): Promise<CompletionResult> {
     const started = clock.now();
     const decisionId = input.requestId ?? options.newId();
     const draft = new DecisionDraft(
@@ -128,8 +138,9 @@ export function createFallbackEngine(options: FallbackEngineOptions): FallbackEn
       input.policy.version,
       emit.attempt,
     );
+    draft.jobId = input.jobId;
     try {
-      return await execute(input, invoke, draft);
+      return await execute(input, invoke, draft, streaming);
     } catch (e) {
       // Every request records exactly one decision and ends in one typed error, whatever failed underneath.
       const error = isBackstopError(e)
@@ -144,7 +155,12 @@ export function createFallbackEngine(options: FallbackEngineOptions): FallbackEn
     }
   }
 
-  async function execute(input: CompleteInput, invoke: Invoke, draft: DecisionDraft): Promise<CompletionResult> {
+  async function execute(
+    input: CompleteInput,
+    invoke: Invoke,
+    draft: DecisionDraft,
+    streaming: boolean,
+  ): Promise<CompletionResult> {
     const { tenantId, policy, request } = input;
     const started = draft.startedAtMs;
     const decisionId = draft.id;
@@ -186,6 +202,7 @@ export function createFallbackEngine(options: FallbackEngineOptions): FallbackEn
       minContextWindow: 0,
       forbidden: [],
       circuitOpen: [],
+      candidates: [],
     };
     const deps = {
       ...options,
@@ -193,6 +210,54 @@ export function createFallbackEngine(options: FallbackEngineOptions): FallbackEn
       breakers,
       emitBudgetDenied: (e: BudgetDeniedEvent) => emit.budgetDenied.emit(e),
     };
+    const degradeContext = (why: string): DegradeContext => ({
+      tenantId,
+      decisionId,
+      request,
+      sensitive: plan.sensitive,
+      why,
+      cache: options.cache,
+      workQueue: options.workQueue,
+      candidates: state.candidates,
+      jobId: input.jobId,
+    });
+    /** Ends the request with a stand-in answer or a job id; records its decision. */
+    const finishDegraded = (
+      outcome: Exclude<DegradeOutcome, { kind: 'fail_fast' }>,
+      finalTier: number | null,
+    ): CompletionResult => {
+      draft.reason(outcome.reason);
+      const deferred = outcome.kind === 'deferred';
+      const decision = draft.finish(clock.now(), {
+        outcome: deferred ? outcome.status : 'degraded',
+        finalRouteId: deferred ? null : outcome.routeId,
+        finalTier,
+        ...(deferred && { jobId: outcome.jobId }),
+      });
+      record(decision, { request, ...(!deferred && { answer: outcome.content }) });
+      return {
+        status: deferred ? outcome.status : 'answered',
+        content: deferred ? '' : outcome.content,
+        toolCalls: deferred ? [] : outcome.toolCalls,
+        finishReason: 'stop',
+        source: deferred ? (outcome.status === 'in_review' ? 'human_review' : 'queue') : outcome.source,
+        routeId: decision.finalRouteId,
+        provider: null,
+        model: null,
+        tier: finalTier,
+        degraded: true,
+        degradedReasons: decision.degradedReasons,
+        uncertain: !deferred && outcome.uncertain,
+        usage: { inputTokens: 0, outputTokens: 0 },
+        costUsd: decision.totalCostUsd,
+        latencyMs: decision.totalLatencyMs,
+        attempts: draft.calls,
+        decisionId,
+        policyVersion: policy.version,
+        ...(deferred && { jobId: outcome.jobId }),
+      };
+    };
+    let failedFast = false;
 
     for (let p = 0; p < plan.tiers.length; p++) {
       const tier = plan.tiers[p]!;
@@ -207,49 +272,15 @@ export function createFallbackEngine(options: FallbackEngineOptions): FallbackEn
         });
       }
       if (tier.kind === 'degrade') {
-        const { outcome, forbidden } = await runDegradeTier(tier, {
-          tenantId,
-          decisionId,
-          request,
-          sensitive: plan.sensitive,
-          why: state.lastFailure ? `${state.lastFailure.kind}: ${state.lastFailure.message}` : 'no route answered',
-          cache: options.cache,
-          workQueue: options.workQueue,
-        });
+        const why = state.lastFailure ? `${state.lastFailure.kind}: ${state.lastFailure.message}` : 'no route answered';
+        const { outcome, forbidden } = await runDegradeTier(tier, degradeContext(why));
         forbidden.forEach((m) => state.forbidden.push(`${m} would serve a stand-in answer`));
         if (!outcome) continue;
-        if (outcome.kind === 'fail_fast') break;
-        draft.reason(outcome.reason);
-        const finishedAt = clock.now();
-        const deferred = outcome.kind === 'deferred';
-        const decision = draft.finish(finishedAt, {
-          outcome: deferred ? outcome.status : 'degraded',
-          finalRouteId: deferred ? null : outcome.routeId,
-          finalTier: tier.tier,
-          ...(deferred && { jobId: outcome.jobId }),
-        });
-        record(decision, { request, ...(!deferred && { answer: outcome.content }) });
-        return {
-          status: deferred ? outcome.status : 'answered',
-          content: deferred ? '' : outcome.content,
-          toolCalls: deferred ? [] : outcome.toolCalls,
-          finishReason: 'stop',
-          source: deferred ? (outcome.status === 'in_review' ? 'human_review' : 'queue') : outcome.source,
-          routeId: decision.finalRouteId,
-          provider: null,
-          model: null,
-          tier: tier.tier,
-          degraded: true,
-          degradedReasons: decision.degradedReasons,
-          uncertain: !deferred && outcome.uncertain,
-          usage: { inputTokens: 0, outputTokens: 0 },
-          costUsd: decision.totalCostUsd,
-          latencyMs: decision.totalLatencyMs,
-          attempts: draft.calls,
-          decisionId,
-          policyVersion: policy.version,
-          ...(deferred && { jobId: outcome.jobId }),
-        };
+        if (outcome.kind === 'fail_fast') {
+          failedFast = true;
+          break;
+        }
+        return finishDegraded(outcome, tier.tier);
       }
 
       const out = await runRouteTier(deps, { input, plan, draft, state, tier, position: p });
@@ -258,6 +289,15 @@ export function createFallbackEngine(options: FallbackEngineOptions): FallbackEn
         const { route, result } = out;
         if (p > 0) draft.reason('fallback');
         if (tier.flagUncertain) draft.reason('uncertain');
+        if (!streaming && request.metadata.escalate === 'true') {
+          const confidence = confidenceOf(result.tokenLogprobs) ?? null;
+          const context = degradeContext('escalated by the request (metadata escalate=true)');
+          const outcome = await requestReview({
+            ...context,
+            candidates: [...state.candidates, { routeId: route.id, content: result.content, confidence }],
+          });
+          if (outcome) return finishDegraded(outcome, tier.tier);
+        }
         const decision = draft.finish(clock.now(), {
           outcome: draft.degradedReasons.length ? 'degraded' : 'success',
           finalRouteId: route.id,
@@ -293,6 +333,13 @@ export function createFallbackEngine(options: FallbackEngineOptions): FallbackEn
       }
     }
 
+    // Answers below the confidence floor that no later route beat go to a person rather than to nobody.
+    const floor = plan.classPolicy.quality.minConfidence;
+    const unsure = state.candidates.filter((c) => floor !== undefined && c.confidence !== null && c.confidence < floor);
+    if (!failedFast && unsure.length > 0) {
+      const outcome = await requestReview(degradeContext(`answer confidence below minimum (min=${floor})`));
+      if (outcome) return finishDegraded(outcome, null);
+    }
     if (plan.sensitive && state.forbidden.length > 0) {
       return fail(new DowngradeForbiddenError(state.forbidden.join('; '), decisionId, draft.attempts));
     }
@@ -303,10 +350,10 @@ export function createFallbackEngine(options: FallbackEngineOptions): FallbackEn
   }
 
   return {
-    complete: (input) => run(input, callPlain),
+    complete: (input) => run(input, callPlain, false),
     stream(input, streamOptions = {}) {
       const session = createStreamSession(options, streamOptions.mode ?? 'continue');
-      run(input, session.invoke).then(session.done, session.fail);
+      run(input, session.invoke, true).then(session.done, session.fail);
       return session.events;
     },
     breakers,

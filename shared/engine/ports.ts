@@ -78,7 +78,23 @@ export interface BreakerSnapshot {
 /** Where breaker state lives: in memory for one process, shared (Redis) for many. */
 export interface BreakerStore {
   get(routeId: string): Promise<BreakerSnapshot | undefined>;
-  set(routeId: string, snapshot: BreakerSnapshot): Promise<void>;
+  /**
+   * Stores the route's new state. `previous` is the snapshot it was computed from (what `get` returned, or a fresh
+   * empty one): a shared store uses it to tell this instance's transitions and calls from state another instance
+   * has moved on from in the meantime.
+   */
+  set(routeId: string, snapshot: BreakerSnapshot, previous?: BreakerSnapshot): Promise<void>;
+}
+
+/**
+ * Admission per route before each call, for limits shared across requests (requests or tokens per minute). A route
+ * the gate refuses is skipped like an open one (`skipReason: 'rate_limited'`), so the request moves on.
+ */
+export interface RouteGate {
+  /** Takes one request and `inputTokens` (estimated) from the route's limits; false when the route is over one now. */
+  admit(route: RouteSpec, inputTokens: number): Promise<boolean>;
+  /** Counts what an admitted call used (its output tokens). Must not throw or block. */
+  record(route: RouteSpec, usage: Usage): void;
 }
 
 export type ReservationResult = { ok: true } | { ok: false; budget: 'monthly' | 'prepaid' | 'daily' };
@@ -127,12 +143,24 @@ export interface DecisionSink {
   record(decision: Decision, context: DecisionContext): void;
 }
 
+/** An answer a human reviewer may approve: one that failed a quality guard, or the answer of an escalated request. */
+export interface ReviewCandidate {
+  routeId: string;
+  content: string;
+  /** Mean token probability (0..1) from the answer's logprobs; null when the provider returned none. */
+  confidence: number | null;
+}
+
 export interface DeferredJob {
   kind: 'retry' | 'resume' | 'review';
   tenantId: string;
   decisionId: string;
   request: CompletionRequest;
   reason: string;
+  /** For `review` jobs: the answers a reviewer may approve, in the order they were produced. */
+  candidates?: ReviewCandidate[];
+  /** Set when a worker is running this job again: the queue keeps that job rather than adding a new one. */
+  jobId?: string;
 }
 
 /** Work that continues after the request returns: retry queue, paused batch, human review. */

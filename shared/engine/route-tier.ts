@@ -14,7 +14,8 @@ import {
 import type { BudgetDeniedEvent } from './events.js';
 import { ruleFor, type Failure } from './failure-kinds.js';
 import type { CompleteInput } from './fallback-engine.js';
-import type { BudgetStore, Clock, ProviderResult, Random } from './ports.js';
+import type { BudgetStore, Clock, ProviderResult, Random, ReviewCandidate, RouteGate } from './ports.js';
+import { confidenceOf } from './quality-guards.js';
 import { costUsd, estimateCostUsd, estimateTokens } from './pricing.js';
 import { qualityRank, type PlannedRouteTier, type RequestPlan } from './request-plan.js';
 import { orderRoutes } from './routing.js';
@@ -33,6 +34,8 @@ export interface RunState {
   forbidden: string[];
   /** Routes skipped because their breaker is open. */
   circuitOpen: string[];
+  /** Answers that failed a quality guard, kept for a human reviewer should the request end in review. */
+  candidates: ReviewCandidate[];
   lastFailure?: Failure;
 }
 
@@ -48,6 +51,7 @@ interface Deps {
   newId: () => string;
   breakers: CircuitBreakers;
   budgetStore?: BudgetStore | undefined;
+  routeGate?: RouteGate | undefined;
   emitBudgetDenied: (e: BudgetDeniedEvent) => void;
 }
 
@@ -119,6 +123,19 @@ export async function runRouteTier(
         }
         break;
       }
+      if (deps.routeGate && !(await deps.routeGate.admit(route, inputTokens))) {
+        // Free the half-open probe slot that `check` may have taken: no call is made.
+        await breakers.record(route, { ok: false, countsForHealth: false, latencyMs: 0 });
+        const startedAtMs = clock.now();
+        draft.add(route, tier.tier, {
+          outcome: 'skipped',
+          skipReason: 'rate_limited',
+          breakerState: gate.state,
+          retry,
+          startedAtMs,
+        });
+        break;
+      }
 
       let reservationId: string | undefined;
       if (deps.budgetStore) {
@@ -155,6 +172,7 @@ export async function runRouteTier(
       );
       const usage = outcome.ok ? outcome.result.usage : outcome.result?.usage;
       const cost = usage ? costUsd(route, usage) : 0;
+      if (usage) deps.routeGate?.record(route, usage);
       if (reservationId) {
         // A provider that answered charged for its tokens, even if the answer then failed a guard.
         await (usage ? deps.budgetStore!.settle(reservationId, cost) : deps.budgetStore!.release(reservationId));
@@ -181,6 +199,10 @@ export async function runRouteTier(
         costUsd: cost,
       });
       if (outcome.ok) return { kind: 'answer', route, result: outcome.result };
+      if (outcome.failure.kind === 'low_quality' && outcome.result && outcome.result.content.trim() !== '') {
+        const { content, tokenLogprobs } = outcome.result;
+        state.candidates.push({ routeId: route.id, content, confidence: confidenceOf(tokenLogprobs) ?? null });
+      }
       if (outcome.final) {
         return stop(new AllTiersFailedError(draft.id, draft.attempts, outcome.failure, outcome.failure.message));
       }

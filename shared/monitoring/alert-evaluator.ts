@@ -69,6 +69,7 @@ const LABELS: Record<AlertMetric, string> = {
   budget_used_fraction: 'budget used',
   breaker_open: 'breaker open',
   synthetic_failures: 'synthetic failures in a row',
+  redis_unreachable: 'Redis unreachable',
 };
 const RATES: ReadonlySet<AlertMetric> = new Set([
   'error_rate',
@@ -100,7 +101,8 @@ export function alertMessage(
   const label = LABELS[rule.metric];
   const window = WINDOW_LABELS[rule.windowMs] ?? `${rule.windowMs / 1000} s`;
   const noun = rule.metric === 'synthetic_failures' ? 'probes' : rule.metric === 'error_rate' ? 'calls' : 'requests';
-  const fromState = rule.metric === 'budget_used_fraction' || rule.metric === 'breaker_open';
+  const fromState =
+    rule.metric === 'budget_used_fraction' || rule.metric === 'breaker_open' || rule.metric === 'redis_unreachable';
   if (value === undefined) return `no data for ${label} on ${subject}${fromState ? '' : ` (${window})`}: resolved`;
   const context = fromState
     ? ''

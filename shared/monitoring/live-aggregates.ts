@@ -70,7 +70,7 @@ export interface LiveAggregates {
   /**
    * A metric for the traffic `scope` matches over the last `windowMs` (at most 1 h; the current bucket plus whole
    * buckets before it). `error_rate` is health failures per call, `success_rate` and `fallback_rate` per request,
-   * `p95_latency_ms` in milliseconds; budget and breaker metrics read as no data (the server has them).
+   * `p95_latency_ms` in milliseconds; budget, breaker and Redis metrics read as no data (the server has them).
    */
   read(metric: AlertMetric, scope: AlertScope, windowMs: number): MetricReading;
   /** Subjects a rule fans out to: `route:<id>` per route seen in the last hour for per-route metrics, else `all`. */
@@ -261,7 +261,8 @@ export function createLiveAggregates({ clock, bucketMs = 10_000 }: LiveAggregate
       const nowMs = clock.now();
       sweep(nowMs);
       if (metric === 'synthetic_failures') return readSynthetic(scope, windowMs, nowMs);
-      if (metric === 'budget_used_fraction' || metric === 'breaker_open') return { value: undefined, sample: 0 };
+      if (metric === 'budget_used_fraction' || metric === 'breaker_open' || metric === 'redis_unreachable')
+        return { value: undefined, sample: 0 };
       const t = totals(lookup(scope, nowMs), windowMs, nowMs);
       const requests = t[REQUESTS] ?? 0;
       const rate = (n: number, of: number): MetricReading => ({ value: of === 0 ? undefined : n / of, sample: of });

@@ -6,7 +6,8 @@ export function createMemoryWorkQueue(): WorkQueue & { jobs: (DeferredJob & { jo
   return {
     jobs,
     async enqueue(job) {
-      const jobId = `job-${jobs.length + 1}`;
+      // A job run again by a worker keeps its id; the entry shows what the engine asked for.
+      const jobId = job.jobId ?? `job-${jobs.length + 1}`;
       jobs.push({ ...job, jobId });
       return { jobId };
     },

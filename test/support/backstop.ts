@@ -1,11 +1,12 @@
 import pino from 'pino';
 import { openDatabase, type DatabaseHandle } from '../../drizzle/client.js';
 import { createApp, type AppOptions, type BackstopApp } from '../../server/app.js';
-import { demoConfig } from '../../server/config.js';
+import { demoConfig, type BackstopConfig } from '../../server/config.js';
 import { createProviderRegistry, type ProviderRegistry } from '../../server/providers/registry.js';
-import { createServices, type BackstopServices } from '../../server/services/services.js';
+import { createServices, type BackstopServices, type JobsOptions } from '../../server/services/services.js';
 import type { Role } from '../../server/auth/api-keys.js';
 import type { MonitoringOptions } from '../../server/monitoring/monitoring.js';
+import { createRedisConnections, type RedisConnectionsOptions } from '../../server/services/redis.js';
 
 export interface TestBackstop {
   app: BackstopApp;
@@ -37,20 +38,34 @@ export async function startTestBackstop(
     app?: AppOptions;
     zeroDelay?: boolean;
     monitoring?: MonitoringOptions & { start?: boolean };
+    /** Job queue settings; the workers run only when `start` is true (tests drive them with `drain()`). */
+    jobs?: JobsOptions & { start?: boolean };
+    /** Changes to the simulator demo config (e.g. `rateLimits`). */
+    config?: (config: BackstopConfig) => BackstopConfig;
+    /** Shared state in Redis (use a key prefix of the test's own); waits up to `waitMs` (default 2 000) for it. */
+    redis?: Pick<RedisConnectionsOptions, 'url' | 'prefix' | 'maxRetryDelayMs' | 'connectTimeoutMs'> & {
+      waitMs?: number;
+    };
   } = {},
 ): Promise<TestBackstop> {
   const database = options.database ?? (await openDatabase({ dataDir: 'memory://' }));
-  const config = demoConfig();
+  const config = options.config ? options.config(demoConfig()) : demoConfig();
   const registry = await createProviderRegistry(config.providers, { zeroDelay: options.zeroDelay ?? true });
   const logger = pino({ level: 'silent' });
   const { start: startMonitoring, ...monitoring } = options.monitoring ?? {};
+  const { start: startJobs, ...jobs } = options.jobs ?? {};
+  const { waitMs, ...redisOptions } = options.redis ?? { url: '' };
+  const redis = options.redis ? createRedisConnections({ ...redisOptions, logger }) : undefined;
+  if (redis) await redis.ready(waitMs ?? 2_000);
   const services = await createServices({
     database,
     config,
     providers: registry.resolve,
     logger,
     monitoring,
+    jobs,
     simulator: registry.simulator,
+    redis,
   });
   const app = createApp(services, options.app);
   const { key: adminKey } = await services.tenants.createApiKey(null, {
@@ -68,6 +83,7 @@ export async function startTestBackstop(
   };
 
   if (startMonitoring) services.monitoring.start();
+  if (startJobs) services.jobs.start();
 
   return {
     app,
@@ -90,8 +106,11 @@ export async function startTestBackstop(
     },
     fetch: fetchApp,
     async close() {
+      await services.jobs.stop();
       services.drills.close();
       await services.monitoring.stop();
+      services.shared.close();
+      await redis?.close();
       await services.decisions.close();
       await registry.close();
       if (!options.database) await database.close();

@@ -40,21 +40,32 @@ export async function testDatabases(): Promise<TestDatabase[]> {
   return list;
 }
 
-async function openThrowawayPostgres(): Promise<DatabaseHandle> {
+/** A fresh, empty database on the local Postgres server; `drop()` removes it (closing what is still connected). */
+export async function createThrowawayPostgres(): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `backstop_test_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
   const admin = postgres(TEST_POSTGRES_URL, { max: 1, onnotice: () => undefined });
   await admin.unsafe(`create database ${name}`);
   await admin.end();
   const url = new URL(TEST_POSTGRES_URL);
   url.pathname = `/${name}`;
-  const handle = await openDatabase({ url: url.toString(), poolSize: 20 });
+  return {
+    url: url.toString(),
+    async drop() {
+      const cleanup = postgres(TEST_POSTGRES_URL, { max: 1, onnotice: () => undefined });
+      await cleanup.unsafe(`drop database if exists ${name} with (force)`);
+      await cleanup.end();
+    },
+  };
+}
+
+async function openThrowawayPostgres(): Promise<DatabaseHandle> {
+  const throwaway = await createThrowawayPostgres();
+  const handle = await openDatabase({ url: throwaway.url, poolSize: 20 });
   return {
     ...handle,
     close: async () => {
       await handle.close();
-      const cleanup = postgres(TEST_POSTGRES_URL, { max: 1, onnotice: () => undefined });
-      await cleanup.unsafe(`drop database if exists ${name} with (force)`);
-      await cleanup.end();
+      await throwaway.drop();
     },
   };
 }

@@ -10,6 +10,7 @@ export const METRIC_LABELS: Record<AlertMetric, string> = {
   budget_used_fraction: 'Budget used',
   breaker_open: 'Breaker open',
   synthetic_failures: 'Synthetic failures in a row',
+  redis_unreachable: 'Redis unreachable',
 };
 
 /** The unit a metric's values (and thresholds) are in: rates are fractions 0 to 1, latency milliseconds. */
@@ -17,7 +18,7 @@ export type MetricUnit = 'fraction' | 'ms' | 'count';
 
 export function metricUnit(metric: AlertMetric): MetricUnit {
   if (metric === 'p95_latency_ms') return 'ms';
-  if (metric === 'breaker_open' || metric === 'synthetic_failures') return 'count';
+  if (metric === 'breaker_open' || metric === 'synthetic_failures' || metric === 'redis_unreachable') return 'count';
   return 'fraction';
 }
 

@@ -67,7 +67,9 @@ const AlertEventRef = builder.objectRef<EventShape>('AlertEvent').implement({
     severity: t.field({ type: SeverityEnum, resolve: (e) => e.severity }),
     state: t.field({ type: StateEnum, resolve: (e) => e.state }),
     metric: t.field({ type: MetricEnum, resolve: (e) => e.metric }),
-    subject: t.exposeString('subject', { description: 'What it is about: `route:<id>`, `tenant:<id>` or `all`.' }),
+    subject: t.exposeString('subject', {
+      description: 'What it is about: `route:<id>`, `tenant:<id>`, `instance:<id>` (Redis reachability) or `all`.',
+    }),
     value: t.exposeFloat('value'),
     threshold: t.exposeFloat('threshold'),
     message: t.exposeString('message'),

@@ -23,6 +23,7 @@ beforeAll(async () => {
   const database: DatabaseHandle = {
     db: db as unknown as Database,
     kind: 'pglite',
+    pglite: client,
     execute: (sql) => client.exec(sql),
     close: () => client.close(),
   };
