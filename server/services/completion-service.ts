@@ -14,6 +14,7 @@ import { clientError } from '../graphql/errors.js';
 import type { PolicyStore } from './policy-store.js';
 import type { RateLimitRefusal, RateLimits, RateLimitTicket } from './rate-limits.js';
 import { DEFAULT_TENANT, type Principal, type TenantStore } from './tenant-store.js';
+import { standInResult } from '../../shared/engine/stand-in-result.js';
 
 export interface CompletionCall {
   /** Which tenant to act for; tenant keys may only name their own, admins default to `default`. */
@@ -87,27 +88,17 @@ export function createCompletionService(deps: {
     draft.reason('paused');
     const decision = draft.finish(deps.clock.now(), { outcome: 'queued', jobId });
     deps.decisionSink.record(decision, { request });
-    return {
+    return standInResult(decision, {
       status: 'queued',
       content: '',
-      toolCalls: [],
-      finishReason: 'stop',
       source: 'queue',
       routeId: null,
-      provider: null,
-      model: null,
       tier: null,
-      degraded: true,
-      degradedReasons: decision.degradedReasons,
       uncertain: false,
-      usage: { inputTokens: 0, outputTokens: 0 },
-      costUsd: 0,
-      latencyMs: decision.totalLatencyMs,
       attempts: 0,
-      decisionId,
       policyVersion: policy.version,
       jobId,
-    };
+    });
   };
 
   return {

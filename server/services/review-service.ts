@@ -9,6 +9,7 @@ import type { DecisionExtra } from './decision-writer.js';
 import type { JobStore, JobView, ReviewView } from './job-store.js';
 import { redact } from './redaction.js';
 import type { Principal } from './tenant-store.js';
+import { standInResult } from '../../shared/engine/stand-in-result.js';
 
 export interface ReviewServiceOptions {
   store: JobStore;
@@ -72,27 +73,17 @@ export function createReviewService(options: ReviewServiceOptions) {
       draft.jobId = job.id;
       draft.reason('human_review');
       const decision = draft.finish(nowMs, { outcome: 'success', finalRouteId: chosen.routeId, finalTier: null });
-      const result: CompletionResult = {
+      const result: CompletionResult = standInResult(decision, {
         status: 'answered',
         content: chosen.content,
-        toolCalls: [],
-        finishReason: 'stop',
         source: 'human_review',
         routeId: chosen.routeId,
-        provider: null,
-        model: null,
         tier: null,
-        degraded: true,
-        degradedReasons: decision.degradedReasons,
         uncertain: false,
-        usage: { inputTokens: 0, outputTokens: 0 },
-        costUsd: 0,
-        latencyMs: decision.totalLatencyMs,
         attempts: 0,
-        decisionId: decision.id,
         policyVersion,
         jobId: job.id,
-      };
+      });
       const contentLogging = options.contentLoggingOf(job.tenantId);
       const written = await store.answerReview(reviewId, {
         text: chosen.content,

@@ -7,6 +7,7 @@ import { budgetBand, exhaustedBudget } from './budget-guard.js';
 import { createStreamSession, type EngineStreamEvent, type StreamFailoverMode } from './stream-session.js';
 import { createCircuitBreakers, type BreakerOptions, type CircuitBreakers } from './circuit-breaker.js';
 import { DecisionDraft } from './decision-draft.js';
+import { standInResult } from './stand-in-result.js';
 import { requestReview, runDegradeTier, type DegradeContext, type DegradeOutcome } from './degradation.js';
 import {
   AllTiersFailedError,
@@ -235,27 +236,18 @@ export function createFallbackEngine(options: FallbackEngineOptions): FallbackEn
         ...(deferred && { jobId: outcome.jobId }),
       });
       record(decision, { request, ...(!deferred && { answer: outcome.content }) });
-      return {
+      return standInResult(decision, {
         status: deferred ? outcome.status : 'answered',
         content: deferred ? '' : outcome.content,
         toolCalls: deferred ? [] : outcome.toolCalls,
-        finishReason: 'stop',
         source: deferred ? (outcome.status === 'in_review' ? 'human_review' : 'queue') : outcome.source,
         routeId: decision.finalRouteId,
-        provider: null,
-        model: null,
         tier: finalTier,
-        degraded: true,
-        degradedReasons: decision.degradedReasons,
         uncertain: !deferred && outcome.uncertain,
-        usage: { inputTokens: 0, outputTokens: 0 },
-        costUsd: decision.totalCostUsd,
-        latencyMs: decision.totalLatencyMs,
         attempts: draft.calls,
-        decisionId,
         policyVersion: policy.version,
         ...(deferred && { jobId: outcome.jobId }),
-      };
+      });
     };
     let failedFast = false;
 
