@@ -13,6 +13,7 @@ import { DecisionsPage } from './pages/decisions.js';
 import { LoginPage } from './pages/login.js';
 import { OverviewPage } from './pages/overview.js';
 import { PoliciesPage } from './pages/policies.js';
+import { ReviewsPage } from './pages/reviews.js';
 import { RoutesPage } from './pages/routes.js';
 
 type Who = Omit<Session, 'logout' | 'key'>;
@@ -33,6 +34,7 @@ function SignedIn({ session }: { session: Session }) {
               <Route path="/decisions/:id" element={<DecisionsPage />} />
               <Route path="/routes" element={<RoutesPage />} />
               <Route path="/alerts" element={<AlertsPage />} />
+              <Route path="/reviews" element={<ReviewsPage />} />
               <Route path="*" element={<p className="state state-empty">No such page.</p>} />
             </Routes>
           </Layout>

@@ -130,6 +130,27 @@ describe.skipIf(!chromiumAvailable())('the admin console in a real browser', () 
     await shot('decisions');
   });
 
+  it('answers an escalated request from the review queue, and the job carries the answer', async () => {
+    const { complete } = await gql<{ complete: { status: string; jobId: string } }>(
+      `mutation { complete(input: { trafficClass: non_critical, metadata: { escalate: "true" }, messages: [{ role: user, content: "please check this" }] }) { status jobId } }`,
+    );
+    expect(complete.status).toBe('in_review');
+    await nav('Reviews');
+    await page
+      .getByRole('button', { name: /Approve candidate 1/ })
+      .first()
+      .waitFor();
+    await shot('reviews');
+    await page.getByLabel('Your answer').first().fill('Checked by a human: all good.');
+    await page.getByRole('button', { name: 'Send answer' }).first().click();
+    await page.getByRole('status').filter({ hasText: complete.jobId }).waitFor();
+    const { job } = await gql<{ job: { status: string; result: { content: string } } }>(
+      'query ($id: ID!) { job(id: $id) { status result { content } } }',
+      { id: complete.jobId },
+    );
+    expect(job).toEqual({ status: 'done', result: { content: 'Checked by a human: all good.' } });
+  });
+
   it('starts a drill on the critical primary and the breaker alert arrives live', async () => {
     await nav('Routes');
     await page.getByLabel('Route', { exact: true }).selectOption('gpt-4o');

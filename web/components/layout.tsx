@@ -9,6 +9,7 @@ export const PAGES = [
   { path: '/decisions', label: 'Decisions' },
   { path: '/routes', label: 'Routes' },
   { path: '/alerts', label: 'Alerts' },
+  { path: '/reviews', label: 'Reviews' },
 ] as const;
 
 /** The signed-in frame: skip link, navigation, who is signed in, and the page. */
