@@ -13,12 +13,17 @@ export async function bootstrapAdminKey(
   const { tenants } = services;
   if (envKey) {
     if (!(await tenants.isKnownKey(envKey))) {
-      await tenants.createApiKey(
-        null,
-        { role: 'admin', tenantId: null, name: 'bootstrap (BACKSTOP_ADMIN_KEY)' },
-        envKey,
-      );
-      logger.info('bootstrap admin key from BACKSTOP_ADMIN_KEY registered');
+      try {
+        await tenants.createApiKey(
+          null,
+          { role: 'admin', tenantId: null, name: 'bootstrap (BACKSTOP_ADMIN_KEY)' },
+          envKey,
+        );
+        logger.info('bootstrap admin key from BACKSTOP_ADMIN_KEY registered');
+      } catch (e) {
+        // Several instances starting at once with the same key: another one registered it first.
+        if (!(await tenants.isKnownKey(envKey))) throw e;
+      }
     }
     return undefined;
   }
