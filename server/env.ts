@@ -35,6 +35,8 @@ const EnvSchema = z.object({
         .filter(Boolean),
     )
     .pipe(z.array(z.url())),
+  /** How long a decision row may wait in memory (and the journal) before its batch is written, in ms. */
+  BACKSTOP_DECISION_FLUSH_MS: z.coerce.number().int().min(1).max(600_000).default(200),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 export type Env = z.infer<typeof EnvSchema>;

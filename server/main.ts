@@ -31,6 +31,8 @@ const services = await createServices({
   logger,
   simulator: registry.simulator,
   redis,
+  journalDir: `${env.BACKSTOP_DATA_DIR}/journal`,
+  decisionFlushMs: env.BACKSTOP_DECISION_FLUSH_MS,
   monitoring: {
     webhooks: env.BACKSTOP_ALERT_WEBHOOKS,
     processMetrics: true,
@@ -84,6 +86,7 @@ async function shutdown(signal: string) {
   services.shared.close();
   await redis?.close();
   await tracing.shutdown();
+  await services.budgets.close();
   await services.decisions.close();
   await registry.close();
   await database.close();

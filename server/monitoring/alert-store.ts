@@ -98,10 +98,17 @@ export function createAlertStore(db: Database) {
       return rules.length;
     },
 
-    /** Live rules; with `tenantId`, that tenant's rules and the global ones. */
+    /**
+     * Live rules; with `tenantId`, that tenant's rules and the global ones, except global rules whose scope names
+     * another tenant: those watch that tenant, whose id and settings must not show to this one.
+     */
     async listRules(filter: { tenantId?: string } = {}): Promise<AlertRule[]> {
+      const scopeTenant = sql`${alertRules.scope}->>'tenantId'`;
       const tenant = filter.tenantId
-        ? or(isNull(alertRules.tenantId), eq(alertRules.tenantId, filter.tenantId))
+        ? or(
+            eq(alertRules.tenantId, filter.tenantId),
+            and(isNull(alertRules.tenantId), or(sql`${scopeTenant} is null`, sql`${scopeTenant} = ${filter.tenantId}`)),
+          )
         : undefined;
       const rows = await db
         .select()

@@ -293,4 +293,37 @@ describe.each(await testDatabases())('createDecisionWriter ($name)', ({ open }) 
     expect(errors.length).toBeGreaterThanOrEqual(2);
     expect(await requestsOf(tenantId)).toBe(2);
   });
+
+  it('writes a decision whose caller-supplied ids hold lone surrogates, made well-formed', async () => {
+    const { writer, drops, tenantId } = setup();
+    writer.record(decision(tenantId, `${tenantId}-odd`, { userId: 'user-\ud800', featureId: 'caf\u00e9 \u{1f600}' }));
+    await writer.flush();
+    const [row] = await handle.db
+      .select({ userId: decisions.userId, featureId: decisions.featureId })
+      .from(decisions)
+      .where(eq(decisions.id, `${tenantId}-odd`));
+    expect(row).toEqual({ userId: 'user-\ufffd', featureId: 'caf\u00e9 \u{1f600}' });
+    expect(drops).toEqual([]);
+  });
+
+  it('journals every record and lets the journal forget only once nothing is left unwritten', async () => {
+    const log: string[] = [];
+    const journal = {
+      append: (e: { decision: Decision }) => log.push(`append ${e.decision.id}`),
+      settled: () => log.push('settled'),
+      recover: () => [],
+      finishRecovery: () => undefined,
+      close: () => log.push('close'),
+    };
+    const { writer, state, tenantId } = setup({ journal });
+    writer.record(decision(tenantId, `${tenantId}-1`));
+    state.down = true;
+    await expect(writer.flush()).rejects.toThrow();
+    expect(log).toEqual([`append ${tenantId}-1`]);
+    state.down = false;
+    writer.record(decision(tenantId, `${tenantId}-2`));
+    await writer.close();
+    expect(log).toEqual([`append ${tenantId}-1`, `append ${tenantId}-2`, 'settled', 'close']);
+    expect(await idsOf(tenantId)).toEqual([`${tenantId}-1`, `${tenantId}-2`]);
+  });
 });

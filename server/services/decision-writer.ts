@@ -4,6 +4,8 @@ import { attempts, decisionRollups, decisions } from '../../drizzle/schema/index
 import type { Decision } from '../../shared/contracts/decision.js';
 import { LATENCY_BOUNDS_MS } from '../../shared/engine/circuit-breaker.js';
 import type { Clock } from '../../shared/engine/ports.js';
+import type { DecisionJournal } from './decision-journal.js';
+import { insertRecordset } from './recordset-insert.js';
 
 /** What the privacy layer adds to a decision row: never raw prompt text unless the tenant opted in and it is redacted. */
 export interface DecisionExtra {
@@ -31,6 +33,8 @@ export interface DecisionWriterOptions {
   onError?: (error: unknown) => void;
   /** Decisions dropped (buffer full, rejected by the database, or recorded after close). Must not throw. */
   onDrop?: (count: number) => void;
+  /** Keeps buffered rows on disk until they are written, so a killed process loses none. */
+  journal?: DecisionJournal;
 }
 
 /** Buffers decisions and writes them in batches. */
@@ -56,8 +60,6 @@ type Tx = Parameters<Parameters<Database['transaction']>[0]>[0];
 type RollupRow = typeof decisionRollups.$inferInsert;
 
 const MINUTE_MS = 60_000;
-// Postgres takes at most 65 535 parameters a statement; 18 attempt columns x 3 000 rows stays under it.
-const ATTEMPT_ROWS_PER_INSERT = 3_000;
 
 /** Thrown for a decision that can never be written (a non-finite timestamp), so it is dropped instead of retried. */
 class UnwritableDecisionError extends Error {}
@@ -161,16 +163,9 @@ const attemptRows = (d: Decision): (typeof attempts.$inferInsert)[] =>
  */
 async function writeBatch(tx: Tx, batch: readonly Entry[]): Promise<void> {
   const rows = batch.map(decisionRow);
-  const inserted = await tx.insert(decisions).values(rows).onConflictDoNothing().returning({ id: decisions.id });
-  const fresh = new Set(inserted.map((r) => r.id));
+  const fresh = new Set(await insertRecordset(tx, decisions, rows, 'id'));
   const written = [...new Map(batch.map((e) => [e.decision.id, e.decision])).values()].filter((d) => fresh.has(d.id));
-  const attemptsToWrite = written.flatMap(attemptRows);
-  for (let i = 0; i < attemptsToWrite.length; i += ATTEMPT_ROWS_PER_INSERT) {
-    await tx
-      .insert(attempts)
-      .values(attemptsToWrite.slice(i, i + ATTEMPT_ROWS_PER_INSERT))
-      .onConflictDoNothing();
-  }
+  await insertRecordset(tx, attempts, written.flatMap(attemptRows));
   const sums = rollups(written);
   if (sums.length === 0) return;
   const r = decisionRollups;
@@ -314,6 +309,8 @@ export function createDecisionWriter(options: DecisionWriterOptions): DecisionWr
     const run = chain.then(async () => {
       try {
         while (buffer.length > 0) await writeNext();
+        // Checked and forgotten in one synchronous step: no record can slip in between.
+        if (buffer.length === 0 && inFlight === 0) options.journal?.settled();
         failures = 0;
       } catch (error) {
         failures++;
@@ -337,13 +334,23 @@ export function createDecisionWriter(options: DecisionWriterOptions): DecisionWr
       } catch (error) {
         report(error);
       }
+      try {
+        if (!closed) options.journal?.append({ decision, extra });
+      } catch (error) {
+        report(error);
+      }
     },
     flush: drain,
     async close() {
       closed = true;
       cancelTimer?.();
       cancelTimer = undefined;
-      await drain();
+      try {
+        await drain();
+      } finally {
+        // Rows still unwritten stay in the journal file for the next process.
+        options.journal?.close();
+      }
     },
     bufferDepth: () => buffer.length + inFlight,
     droppedCount: () => dropped,

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { and, eq, isNotNull, sql, type SQL } from 'drizzle-orm';
+import { and, eq, isNotNull, like, lt, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../../drizzle/client.js';
 import { budgets, budgetUsage, reservations, spendLedger } from '../../drizzle/schema/index.js';
 import type { BudgetSettings, BudgetSnapshot } from '../../shared/contracts/budget.js';
@@ -21,6 +21,13 @@ export interface PgBudgetStore extends BudgetStore {
    * Throws `BackstopError` (REQUEST_REJECTED) when the amount is not positive or the tenant has no prepaid balance.
    */
   topUp(tenantId: string, amountUsd: number): Promise<number>;
+  /**
+   * Charges part of a hold and keeps `keepUsd` of it (0 drops it, as `settle` does); `ledgerId` names the charge's
+   * ledger row, so repeated partial charges of one hold each get their own. Used by budget leases.
+   */
+  chargeHold(reservationId: string, charge: { chargeUsd: number; keepUsd: number; ledgerId: string }): Promise<void>;
+  /** Releases holds created (or last refreshed) before `olderThan`, optionally only ids starting with `idPrefix`. */
+  releaseStale(options: { olderThan: Date; idPrefix?: string }): Promise<number>;
 }
 
 type Tx = Parameters<Parameters<Database['transaction']>[0]>[0];
@@ -135,6 +142,65 @@ export function createPgBudgetStore({ db, clock }: PgBudgetStoreOptions): PgBudg
       }
     });
 
+  /**
+   * Charges `chargeUsd` to the current periods and shrinks the hold to `keepUsd` (0 drops it), in one transaction.
+   * The hold comes off the periods it was made in; the charge lands on the current ones (as in memory).
+   */
+  const chargeHold = (reservationId: string, chargeUsd: number, keepUsd: number, ledgerId: string) =>
+    db.transaction(async (tx) => {
+      const [held] =
+        keepUsd > 0
+          ? await tx.select().from(reservations).where(eq(reservations.id, reservationId)).for('update')
+          : await tx.delete(reservations).where(eq(reservations.id, reservationId)).returning();
+      if (!held) return;
+      const now = clock.now();
+      const freedUsd = Math.max(0, held.amountUsd - keepUsd);
+      const deltas = new Map<string, { spentUsd: number; heldUsd: number }>();
+      const add = (period: string, spentUsd: number, heldUsd: number) => {
+        const d = deltas.get(period) ?? { spentUsd: 0, heldUsd: 0 };
+        deltas.set(period, { spentUsd: d.spentUsd + spentUsd, heldUsd: d.heldUsd + heldUsd });
+      };
+      add(held.month, 0, freedUsd);
+      add(monthOf(now), chargeUsd, 0);
+      if (held.daily) {
+        add(held.day, 0, freedUsd);
+        add(dayOf(now), chargeUsd, 0);
+      }
+      for (const period of [...deltas.keys()].sort()) {
+        const d = deltas.get(period)!;
+        await tx
+          .insert(budgetUsage)
+          .values({ tenantId: held.tenantId, period, spentUsd: d.spentUsd })
+          .onConflictDoUpdate({
+            target: [budgetUsage.tenantId, budgetUsage.period],
+            set: {
+              spentUsd: sql`${budgetUsage.spentUsd} + ${usd(d.spentUsd)}`,
+              reservedUsd: sql`${budgetUsage.reservedUsd} - ${usd(d.heldUsd)}`,
+            },
+          });
+      }
+      if (keepUsd > 0) {
+        // A kept hold is refreshed, so a sweep of stale holds leaves a live lease alone.
+        await tx
+          .update(reservations)
+          .set({ amountUsd: Math.min(keepUsd, held.amountUsd), createdAt: new Date(now) })
+          .where(eq(reservations.id, reservationId));
+      }
+      if (chargeUsd === 0 && keepUsd > 0) return;
+      // A call that cost more than it reserved may take the balance below zero: that overdraft was really spent.
+      await tx
+        .update(budgets)
+        .set({ prepaidBalanceUsd: sql`${budgets.prepaidBalanceUsd} - ${usd(chargeUsd)}` })
+        .where(and(eq(budgets.tenantId, held.tenantId), isNotNull(budgets.prepaidBalanceUsd)));
+      await tx.insert(spendLedger).values({
+        id: ledgerId,
+        tenantId: held.tenantId,
+        kind: 'charge',
+        amountUsd: chargeUsd,
+        createdAt: new Date(now),
+      });
+    });
+
   return {
     async snapshot(tenantId) {
       const now = clock.now();
@@ -173,48 +239,27 @@ export function createPgBudgetStore({ db, clock }: PgBudgetStoreOptions): PgBudg
 
     async settle(reservationId, actualUsd) {
       assertAmount('actualUsd', actualUsd);
-      await db.transaction(async (tx) => {
-        const [held] = await tx.delete(reservations).where(eq(reservations.id, reservationId)).returning();
-        if (!held) return;
-        const now = clock.now();
-        // The hold comes off the periods it was made in; the charge lands on the current ones (as in memory).
-        const deltas = new Map<string, { spentUsd: number; heldUsd: number }>();
-        const add = (period: string, spentUsd: number, heldUsd: number) => {
-          const d = deltas.get(period) ?? { spentUsd: 0, heldUsd: 0 };
-          deltas.set(period, { spentUsd: d.spentUsd + spentUsd, heldUsd: d.heldUsd + heldUsd });
-        };
-        add(held.month, 0, held.amountUsd);
-        add(monthOf(now), actualUsd, 0);
-        if (held.daily) {
-          add(held.day, 0, held.amountUsd);
-          add(dayOf(now), actualUsd, 0);
-        }
-        for (const period of [...deltas.keys()].sort()) {
-          const d = deltas.get(period)!;
-          await tx
-            .insert(budgetUsage)
-            .values({ tenantId: held.tenantId, period, spentUsd: d.spentUsd })
-            .onConflictDoUpdate({
-              target: [budgetUsage.tenantId, budgetUsage.period],
-              set: {
-                spentUsd: sql`${budgetUsage.spentUsd} + ${usd(d.spentUsd)}`,
-                reservedUsd: sql`${budgetUsage.reservedUsd} - ${usd(d.heldUsd)}`,
-              },
-            });
-        }
-        // A call that cost more than it reserved may take the balance below zero: that overdraft was really spent.
-        await tx
-          .update(budgets)
-          .set({ prepaidBalanceUsd: sql`${budgets.prepaidBalanceUsd} - ${usd(actualUsd)}` })
-          .where(and(eq(budgets.tenantId, held.tenantId), isNotNull(budgets.prepaidBalanceUsd)));
-        await tx.insert(spendLedger).values({
-          id: `charge:${reservationId}`,
-          tenantId: held.tenantId,
-          kind: 'charge',
-          amountUsd: actualUsd,
-          createdAt: new Date(now),
-        });
-      });
+      await chargeHold(reservationId, actualUsd, 0, `charge:${reservationId}`);
+    },
+
+    async chargeHold(reservationId, { chargeUsd, keepUsd, ledgerId }) {
+      assertAmount('chargeUsd', chargeUsd);
+      assertAmount('keepUsd', keepUsd);
+      await chargeHold(reservationId, chargeUsd, keepUsd, ledgerId);
+    },
+
+    async releaseStale({ olderThan, idPrefix }) {
+      const stale = await db
+        .select({ id: reservations.id })
+        .from(reservations)
+        .where(
+          and(
+            lt(reservations.createdAt, olderThan),
+            idPrefix === undefined ? undefined : like(reservations.id, `${idPrefix}%`),
+          ),
+        );
+      for (const { id } of stale) await this.release(id);
+      return stale.length;
     },
 
     async release(reservationId) {

@@ -17,6 +17,8 @@ import { createJobStore, type JobStore, type JobView } from './job-store.js';
 import { createJobWorker, type JobWorker, type JobWorkerOptions } from './job-worker.js';
 import { startPgBoss } from './pg-boss-connection.js';
 import { createPgBudgetStore } from './pg-budget-store.js';
+import { createBudgetLeases, type LeasedBudgetStore } from './budget-leases.js';
+import { createDecisionJournal } from './decision-journal.js';
 import { createPolicyStore, type PolicyStore } from './policy-store.js';
 import { createPrivacySink } from './privacy-sink.js';
 import type { RateLimits } from './rate-limits.js';
@@ -33,7 +35,7 @@ export interface BackstopServices {
   engine: FallbackEngine;
   tenants: TenantStore;
   policies: PolicyStore;
-  budgets: ReturnType<typeof createPgBudgetStore>;
+  budgets: LeasedBudgetStore;
   decisions: ReturnType<typeof createDecisionWriter>;
   completions: CompletionService;
   /** Metrics, live aggregates, alerts and synthetic checks; its timers run only after `monitoring.start()`. */
@@ -80,6 +82,10 @@ export interface ServicesOptions {
   jobs?: JobsOptions;
   /** Connections for `REDIS_URL`: breakers, rate limits and live events are then shared by every instance. */
   redis?: RedisConnections | undefined;
+  /** Buffered decision rows are journaled here until written, so a killed process loses none. Defaults to none. */
+  journalDir?: string | undefined;
+  /** How long a recorded decision may wait before its batch is written, in ms. Defaults to 200. */
+  decisionFlushMs?: number | undefined;
 }
 
 /** Wires the stores, the decision writer and the engine around one database. Seeds the default tenant and policy. */
@@ -89,12 +95,32 @@ export async function createServices(options: ServicesOptions): Promise<Backstop
   const db = database.db;
   const tenants = createTenantStore(db, clock.now);
   const policies = createPolicyStore(db, config.routes, tenants, config.policy);
-  const budgets = createPgBudgetStore({ db, clock });
+  // Requests carve their holds from a leased slice of the budget: no database round trip on the hot path.
+  const budgets = createBudgetLeases(createPgBudgetStore({ db, clock }), {
+    clock,
+    newId: randomUUID,
+    onError: (e) => logger.warn({ err: e }, 'budget lease not charged yet; will retry'),
+  });
+  const journal = options.journalDir
+    ? createDecisionJournal({
+        dir: options.journalDir,
+        onFull: () => logger.error('decision journal full; newer buffered rows are kept in memory only'),
+      })
+    : undefined;
   const decisions = createDecisionWriter({
     db,
+    journal,
+    ...(options.decisionFlushMs !== undefined && { flushIntervalMs: options.decisionFlushMs }),
     onError: (e) => logger.warn({ err: e }, 'decision batch not written yet; will retry'),
     onDrop: (n) => logger.error({ dropped: n }, 'decision buffer full; oldest rows dropped'),
   });
+  if (journal) {
+    // Rows a killed predecessor buffered go first; recording them journals them again, so the old file can go.
+    const left = journal.recover();
+    for (const entry of left) decisions.record(entry.decision, entry.extra);
+    journal.finishRecovery();
+    if (left.length > 0) logger.info({ decisions: left.length }, 'decision rows recovered from the journal');
+  }
   const decisionSink = createPrivacySink(decisions, (t) => tenants.contentLoggingOf(t));
   const jobEvents = new EventEmitter<JobView>();
   const notify = (job: JobView) => jobEvents.emit(job);

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll } from 'vitest';
 import { openDatabase, type DatabaseHandle } from '../../drizzle/client.js';
 import { tenants } from '../../drizzle/schema/index.js';
+import { randomUUID } from 'node:crypto';
+import { createBudgetLeases } from '../../server/services/budget-leases.js';
 import { createPgBudgetStore } from '../../server/services/pg-budget-store.js';
 import type { BudgetSettings } from '../../shared/contracts/budget.js';
 import { createMemoryBudgetStore } from '../../shared/engine/memory-budget-store.js';
@@ -46,32 +48,36 @@ async function openPeer(handle: DatabaseHandle): Promise<DatabaseHandle> {
   return openDatabase({ url: url.toString(), poolSize: 10 });
 }
 
-const postgresStores: Implementation[] = (await testDatabases()).map((database) => ({
-  name: `postgres (${database.name})`,
-  shared: true,
-  async open() {
-    const handle = await database.open();
-    const peerHandle = await openPeer(handle);
-    const subject = (h: DatabaseHandle, clock: Clock): Subject => {
-      const store = createPgBudgetStore({ db: h.db, clock });
+const databases = await testDatabases();
+// `leased` wraps each database's store in budget leases: the same contract must hold, in lease and exact modes.
+const postgresStores = (leased: boolean): Implementation[] =>
+  databases.map((database) => ({
+    name: `${leased ? 'leased ' : ''}postgres (${database.name})`,
+    shared: true,
+    async open() {
+      const handle = await database.open();
+      const peerHandle = await openPeer(handle);
+      const subject = (h: DatabaseHandle, clock: Clock): Subject => {
+        const pg = createPgBudgetStore({ db: h.db, clock });
+        const store = leased ? createBudgetLeases(pg, { clock, newId: randomUUID }) : pg;
+        return {
+          store,
+          async setBudget(tenantId, settings) {
+            await h.db.insert(tenants).values({ id: tenantId, name: tenantId }).onConflictDoNothing();
+            await store.setBudget(tenantId, settings);
+          },
+        };
+      };
       return {
-        store,
-        async setBudget(tenantId, settings) {
-          await h.db.insert(tenants).values({ id: tenantId, name: tenantId }).onConflictDoNothing();
-          await store.setBudget(tenantId, settings);
+        create: (clock) => subject(handle, clock),
+        peer: (clock) => subject(peerHandle, clock),
+        close: async () => {
+          await peerHandle.close();
+          await handle.close();
         },
       };
-    };
-    return {
-      create: (clock) => subject(handle, clock),
-      peer: (clock) => subject(peerHandle, clock),
-      close: async () => {
-        await peerHandle.close();
-        await handle.close();
-      },
-    };
-  },
-}));
+    },
+  }));
 
 export const budget = (over: Partial<BudgetSettings> = {}): BudgetSettings => ({
   monthlyLimitUsd: 1,
@@ -81,8 +87,8 @@ export const budget = (over: Partial<BudgetSettings> = {}): BudgetSettings => ({
   ...over,
 });
 
-/** Every implementation: the in-memory store, then the Postgres store on each test database. */
-export const IMPLEMENTATIONS: Implementation[] = [memory, ...postgresStores];
+/** Every implementation: the in-memory store, then the Postgres store on each test database, plain and leased. */
+export const IMPLEMENTATIONS: Implementation[] = [memory, ...postgresStores(false), ...postgresStores(true)];
 
 /** Call inside a `describe` for one implementation: opens it once, and gives each test fresh tenants. */
 export function useBudgetSuite(impl: Implementation) {

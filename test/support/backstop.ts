@@ -1,4 +1,4 @@
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { openDatabase, type DatabaseHandle } from '../../drizzle/client.js';
 import { createApp, type AppOptions, type BackstopApp } from '../../server/app.js';
 import { demoConfig, type BackstopConfig } from '../../server/config.js';
@@ -46,12 +46,14 @@ export async function startTestBackstop(
     redis?: Pick<RedisConnectionsOptions, 'url' | 'prefix' | 'maxRetryDelayMs' | 'connectTimeoutMs'> & {
       waitMs?: number;
     };
+    /** The logger every service writes to, e.g. to capture the log lines. Defaults to a silent one. */
+    logger?: Logger;
   } = {},
 ): Promise<TestBackstop> {
   const database = options.database ?? (await openDatabase({ dataDir: 'memory://' }));
   const config = options.config ? options.config(demoConfig()) : demoConfig();
   const registry = await createProviderRegistry(config.providers, { zeroDelay: options.zeroDelay ?? true });
-  const logger = pino({ level: 'silent' });
+  const logger = options.logger ?? pino({ level: 'silent' });
   const { start: startMonitoring, ...monitoring } = options.monitoring ?? {};
   const { start: startJobs, ...jobs } = options.jobs ?? {};
   const { waitMs, ...redisOptions } = options.redis ?? { url: '' };
@@ -111,6 +113,7 @@ export async function startTestBackstop(
       await services.monitoring.stop();
       services.shared.close();
       await redis?.close();
+      await services.budgets.close();
       await services.decisions.close();
       await registry.close();
       if (!options.database) await database.close();

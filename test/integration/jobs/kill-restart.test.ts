@@ -85,4 +85,44 @@ describe('jobs across a crash of the real server (kill -9)', () => {
     for (const id of jobIds) expect(successesOf(logged, id), `decisions of job ${id}`).toHaveLength(1);
     expect(await second.stop()).toBe(0);
   });
+
+  it('keeps every decision row still buffered at the crash and writes it in the next process', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'backstop-kill-rows-'));
+    // A long flush interval keeps every row in memory (and the journal) when the process is killed.
+    const first = await startServerProcess(
+      { BACKSTOP_DECISION_FLUSH_MS: '600000' },
+      { dataDir: dir, adminKey: ADMIN_KEY },
+    );
+    running.push(first);
+    const ids: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      const res = await fetch(`${first.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_KEY}` },
+        body: JSON.stringify({ model: 'critical', messages: [{ role: 'user', content: `question ${i}` }] }),
+      });
+      expect(res.status).toBe(200);
+      ids.push(res.headers.get('x-backstop-decision-id')!);
+      await res.body?.cancel();
+    }
+    type Ids = { decisions: { edges: { node: { id: string } }[] } };
+    const query = 'query { decisions(first: 200) { edges { node { id } } } }';
+    const stored = (d: Ids) => new Set(d.decisions.edges.map((e) => e.node.id));
+    expect(stored(await gql<Ids>(first, query)).size, 'rows written before the kill').toBe(0);
+    await first.kill();
+
+    const second = await startServerProcess({}, { dataDir: dir, adminKey: ADMIN_KEY });
+    running.push(second);
+    const rows = await waitFor(
+      'every decision of the killed process',
+      async () => {
+        const got = stored(await gql<Ids>(second, query));
+        return ids.every((id) => got.has(id)) && got;
+      },
+      { timeoutMs: 30_000, everyMs: 200 },
+    );
+    expect(ids.filter((id) => rows.has(id))).toHaveLength(20);
+    expect(await second.stop()).toBe(0);
+    await rm(dir, { recursive: true, force: true });
+  });
 });
