@@ -206,4 +206,24 @@ describe.each(await testDatabases())('budget leases ($name)', ({ open }) => {
     await store.flush();
     expect(await charged()).toBeCloseTo(0.21, 9);
   });
+
+  it('may overdraw its lease once by its size while the database is away, and refuses past that', async () => {
+    const { store, reserve, state } = await setup(8); // the lease is an eighth of 8 USD: 1 USD
+    await store.settle((await reserve(store, 0.01)).reservationId, 0.01);
+    state.down = true;
+    let served = 0;
+    let refused: unknown;
+    for (let i = 0; i < 300 && !refused; i++) {
+      try {
+        const r = await reserve(store, 0.01);
+        await store.settle(r.reservationId, 0.01);
+        served++;
+      } catch (error) {
+        refused = error;
+      }
+    }
+    expect(served).toBeGreaterThanOrEqual(198);
+    expect(served).toBeLessThanOrEqual(199);
+    expect(refused).toBeInstanceOf(Error);
+  });
 });

@@ -27,8 +27,12 @@ interface Lease {
   id: string;
   tenantId: string;
   daily: boolean;
+  /** What the lease was taken for. */
+  sizeUsd: number;
   /** The hold the database has for this lease right now. */
   capacityUsd: number;
+  /** Charged to the database so far. */
+  chargedUsd: number;
   /** Open local holds carved from it. */
   heldUsd: number;
   /** Charged locally, not yet in the database. */
@@ -87,6 +91,10 @@ export function createBudgetLeases(inner: PgBudgetStore, options: BudgetLeaseOpt
   const acquiring = new Map<string, Promise<Lease | 'exact'>>();
   const holds = new Map<string, { lease: Lease; amountUsd: number }>();
   const exact = new Set<string>();
+  /** The newest lease per key, retired or not: what keeps serving while the database is away. */
+  const latest = new Map<string, Lease>();
+  /** The last snapshot read per tenant, served (with local spend) while the database is away. */
+  const lastSnapshots = new Map<string, BudgetSnapshot | undefined>();
   const keyOf = (tenantId: string, daily: boolean) => `${tenantId}\u0000${daily ? 'd' : 'm'}`;
 
   const retire = (lease: Lease) => {
@@ -110,8 +118,13 @@ export function createBudgetLeases(inner: PgBudgetStore, options: BudgetLeaseOpt
     lease.flushing = write
       .then(() => {
         lease.spentUsd -= chargeUsd;
+        lease.chargedUsd += chargeUsd;
         lease.capacityUsd = keepUsd;
-        if (lease.retired && keepUsd === 0) leases.delete(lease);
+        if (lease.retired && keepUsd === 0) {
+          leases.delete(lease);
+          const key = keyOf(lease.tenantId, lease.daily);
+          if (latest.get(key) === lease) latest.delete(key);
+        }
       })
       .catch(onError)
       .finally(() => (lease.flushing = undefined));
@@ -132,7 +145,9 @@ export function createBudgetLeases(inner: PgBudgetStore, options: BudgetLeaseOpt
         id: `${LEASE_PREFIX}${newId()}`,
         tenantId,
         daily,
+        sizeUsd: size,
         capacityUsd: size,
+        chargedUsd: 0,
         heldUsd: 0,
         spentUsd: 0,
         openedAtMs: clock.now(),
@@ -145,6 +160,7 @@ export function createBudgetLeases(inner: PgBudgetStore, options: BudgetLeaseOpt
       const previous = active.get(key);
       if (previous) retire(previous);
       active.set(key, lease);
+      latest.set(key, lease);
       return lease;
     })().finally(() => acquiring.delete(key));
     acquiring.set(key, attempt);
@@ -190,7 +206,16 @@ export function createBudgetLeases(inner: PgBudgetStore, options: BudgetLeaseOpt
 
   const store: LeasedBudgetStore = {
     async snapshot(tenantId) {
-      const snapshot = await inner.snapshot(tenantId);
+      let snapshot: BudgetSnapshot | undefined;
+      try {
+        snapshot = await inner.snapshot(tenantId);
+        if (lastSnapshots.size > 10_000) lastSnapshots.clear();
+        lastSnapshots.set(tenantId, snapshot);
+      } catch (error) {
+        // While the database is away the last reading, with this process's spend since, is the best there is.
+        if (!lastSnapshots.has(tenantId)) throw error;
+        snapshot = lastSnapshots.get(tenantId);
+      }
       if (!snapshot) return snapshot;
       // The database counts a whole lease as held; locally only its open holds are, and its charges are spent.
       const adjusted = { ...snapshot };
@@ -211,15 +236,29 @@ export function createBudgetLeases(inner: PgBudgetStore, options: BudgetLeaseOpt
         throw new BackstopError('INTERNAL', `amountUsd must be a finite, non-negative number (amountUsd=${amountUsd})`);
       }
       const key = keyOf(tenantId, daily);
+      const hold = (lease: Lease): ReservationResult => {
+        lease.heldUsd += amountUsd;
+        holds.set(reservationId, { lease, amountUsd });
+        return { ok: true };
+      };
       for (let round = 0; round < 3; round++) {
         const lease = active.get(key);
-        if (lease && clock.now() - lease.openedAtMs < leaseMs && available(lease) >= amountUsd) {
-          lease.heldUsd += amountUsd;
-          holds.set(reservationId, { lease, amountUsd });
-          return { ok: true };
+        if (lease && clock.now() - lease.openedAtMs < leaseMs && available(lease) >= amountUsd) return hold(lease);
+        let next: Lease | 'exact';
+        try {
+          next = await acquire(tenantId, daily, amountUsd);
+        } catch (error) {
+          // The database is away. The slice this process already holds in it keeps serving, and may be overdrawn
+          // once by its own size: a bounded overspend, charged when the database returns, instead of an outage.
+          const fallback = latest.get(key);
+          const used = fallback ? fallback.chargedUsd + fallback.spentUsd + fallback.heldUsd : Infinity;
+          if (fallback && used + amountUsd <= 2 * fallback.sizeUsd) return hold(fallback);
+          throw error;
         }
-        if (lease) retire(lease);
-        if ((await acquire(tenantId, daily, amountUsd)) === 'exact') break;
+        if (next === 'exact') {
+          if (lease) retire(lease);
+          break;
+        }
       }
       const result = await inner.reserve(input);
       if (result.ok) exact.add(reservationId);

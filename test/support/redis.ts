@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type AddressInfo, type Server, type Socket, connect } from 'node:net';
+import { createServer, type AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import {
@@ -7,6 +7,7 @@ import {
   type RedisConnections,
   type RedisConnectionsOptions,
 } from '../../server/services/redis.js';
+import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 
 /** Where the Redis suites connect; each suite works under a key prefix of its own. */
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -86,42 +87,12 @@ export async function closedPort(): Promise<number> {
 }
 
 /** A loopback TCP proxy to the test Redis that a test can cut and restore, like a network outage. */
-export interface RedisProxy {
+export interface RedisProxy extends TcpProxy {
   url: string;
-  /** Drops every connection and stops accepting new ones. */
-  cut(): Promise<void>;
-  /** Accepts connections again on the same port. */
-  restore(): Promise<void>;
-  close(): Promise<void>;
 }
 
 export async function startRedisProxy(): Promise<RedisProxy> {
   const target = new URL(TEST_REDIS_URL);
-  const sockets = new Set<Socket>();
-  let server: Server | undefined;
-  let port = 0;
-  const listen = async () => {
-    server = createServer((client) => {
-      const upstream = connect(Number(target.port || 6379), target.hostname);
-      for (const s of [client, upstream]) {
-        sockets.add(s);
-        s.on('error', () => undefined);
-        s.on('close', () => sockets.delete(s));
-      }
-      client.pipe(upstream).pipe(client);
-      client.on('close', () => upstream.destroy());
-      upstream.on('close', () => client.destroy());
-    });
-    await new Promise<void>((resolve) => server!.listen(port, '127.0.0.1', resolve));
-    port = (server.address() as AddressInfo).port;
-  };
-  const stop = async () => {
-    if (!server) return;
-    const s = server;
-    server = undefined;
-    for (const socket of sockets) socket.destroy();
-    await new Promise<void>((resolve) => s.close(() => resolve()));
-  };
-  await listen();
-  return { url: `redis://127.0.0.1:${port}`, cut: stop, restore: listen, close: stop };
+  const proxy = await startTcpProxy(target.hostname, Number(target.port || 6379));
+  return { ...proxy, url: `redis://127.0.0.1:${proxy.port}` };
 }
