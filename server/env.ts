@@ -35,8 +35,9 @@ const EnvSchema = z.object({
         .filter(Boolean),
     )
     .pipe(z.array(z.url())),
-  /** How long a decision row may wait in memory (and the journal) before its batch is written, in ms. */
-  BACKSTOP_DECISION_FLUSH_MS: z.coerce.number().int().min(1).max(600_000).default(200),
+  /** How long a decision row may wait in memory (and the journal) before its batch is written, in ms. Longer
+   * batches cost far less per row, and the journal keeps waiting rows safe from a kill. */
+  BACKSTOP_DECISION_FLUSH_MS: z.coerce.number().int().min(1).max(600_000).default(1_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 export type Env = z.infer<typeof EnvSchema>;

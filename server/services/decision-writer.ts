@@ -19,7 +19,7 @@ export interface DecisionWriterOptions {
   db: Database;
   /** Drives the flush, backoff and timeout timers. Defaults to real timers that do not keep the process alive. */
   clock?: Clock;
-  /** Decisions per database round. Defaults to 500. */
+  /** Decisions per database round. Defaults to 2 000. */
   batchSize?: number;
   /** Delay between a record and its flush, in milliseconds. Defaults to 200. */
   flushIntervalMs?: number;
@@ -203,7 +203,7 @@ async function writeBatch(tx: Tx, batch: readonly Entry[]): Promise<void> {
  * await writer.close();
  */
 export function createDecisionWriter(options: DecisionWriterOptions): DecisionWriter {
-  const { db, clock = realClock, batchSize = 500, flushIntervalMs = 200, maxBuffered = 50_000 } = options;
+  const { db, clock = realClock, batchSize = 2_000, flushIntervalMs = 200, maxBuffered = 50_000 } = options;
   const { maxBackoffMs = 30_000, writeTimeoutMs = 10_000 } = options;
   let buffer: Entry[] = [];
   let inFlight = 0;
