@@ -5,6 +5,7 @@ import { createYoga, maskError } from 'graphql-yoga';
 import { GraphQLError } from 'graphql';
 import { bearerToken } from './auth/api-keys.js';
 import type { GraphQLContext } from './graphql/context.js';
+import { useRequestLimits } from './graphql/request-limits.js';
 import { mountConsole } from './http/console.js';
 import { metricsHandler } from './monitoring/prometheus.js';
 import { schema } from './graphql/schema.js';
@@ -34,21 +35,28 @@ export function createApp(services: BackstopServices, options: AppOptions = {}) 
     graphqlEndpoint: '/graphql',
     logging: false,
     landingPage: false,
+    // No Upload scalar, so no use for the multipart request spec; its parser answered 500 to a malformed form.
+    multipart: false,
     maskedErrors: {
       // Our GraphQLErrors carry a stable code and pass; anything else is logged and masked.
       maskError: (error, message, isDev) => {
         const original = error instanceof GraphQLError ? error.originalError : error;
         if (!(original instanceof GraphQLError) && original)
           logger.error({ err: original }, 'unexpected error in GraphQL');
-        return maskError(error, message, isDev);
+        return withRequestErrorCode(maskError(error, message, isDev));
       },
     },
+    plugins: [useRequestLimits()],
     context: ({ request, principal, requestId }) => ({ principal, requestId, services, signal: request.signal }),
   });
 
   const app = new Hono<AppEnv>();
   app.use('*', async (c, next) => {
-    const requestId = c.req.header('x-request-id') ?? randomUUID();
+    // Always made here: the request id becomes the decision id, the primary key of the decision log. A client's
+    // x-request-id could repeat (its second decision would be lost) or be too long to index (stalling the writer),
+    // so it is only logged beside ours, for correlation.
+    const requestId = randomUUID();
+    const clientRequestId = c.req.header('x-request-id')?.slice(0, 200);
     c.set('requestId', requestId);
     c.header('x-request-id', requestId);
     const started = performance.now();
@@ -56,6 +64,7 @@ export function createApp(services: BackstopServices, options: AppOptions = {}) 
     logger.debug(
       {
         requestId,
+        ...(clientRequestId && { clientRequestId }),
         method: c.req.method,
         path: c.req.path,
         status: c.res.status,
@@ -117,3 +126,16 @@ export function createApp(services: BackstopServices, options: AppOptions = {}) 
   return { fetch: app.fetch, hono: app, yoga };
 }
 export type BackstopApp = ReturnType<typeof createApp>;
+
+// graphql-js reports bad variables (wrong type, missing, not in the enum) and unknown operation names without a code
+// and without a path: they are the request's fault, so they get the code of the other input errors.
+function withRequestErrorCode(error: Error): Error {
+  if (!(error instanceof GraphQLError) || error.path || error.extensions.code !== undefined) return error;
+  const { nodes, source, positions, extensions } = error;
+  return new GraphQLError(error.message, {
+    nodes,
+    source,
+    positions,
+    extensions: { ...extensions, code: 'BAD_USER_INPUT' },
+  });
+}

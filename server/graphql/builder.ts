@@ -1,6 +1,6 @@
 import SchemaBuilder from '@pothos/core';
 import DataloaderPlugin from '@pothos/plugin-dataloader';
-import { GraphQLScalarType, Kind } from 'graphql';
+import { GraphQLError, GraphQLScalarType, Kind } from 'graphql';
 import type { GraphQLContext } from './context.js';
 
 /** The one SchemaBuilder: every domain file adds its types and fields to it. */
@@ -24,7 +24,8 @@ builder.addScalarType(
     serialize: (v) => (v instanceof Date ? v.toISOString() : new Date(String(v)).toISOString()),
     parseValue: (v) => {
       const d = new Date(String(v));
-      if (Number.isNaN(d.getTime())) throw new TypeError(`invalid DateTime: ${String(v)}`);
+      // A GraphQLError, not a TypeError: yoga masks any other error as INTERNAL_SERVER_ERROR.
+      if (Number.isNaN(d.getTime())) throw new GraphQLError(`invalid DateTime: ${String(v)}`);
       return d;
     },
     parseLiteral: (ast) => {

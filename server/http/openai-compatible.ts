@@ -93,6 +93,12 @@ export function mountOpenAICompatible(app: Hono<AppEnv>, services: BackstopServi
     }
   });
 
+  // Last: any other path under /v1, or another method on the paths above, gets OpenAI's answer in its envelope
+  // rather than a plain-text 404 that an OpenAI client cannot parse.
+  app.all('/v1/*', (c) =>
+    fail(c, errorReply(404, 'invalid_request_error', 'not_found', `Invalid URL (${c.req.method} ${c.req.path})`)),
+  );
+
   async function streamChat(c: Ctx, principal: Principal, call: CompletionCall, parsed: ParsedChatRequest) {
     const events = completions.stream(principal, call)[Symbol.asyncIterator]();
     // Pull up to the first event that commits to a 200 stream, so that an error before any text (or a deferred

@@ -145,6 +145,20 @@ describe('parseChatRequest', () => {
   it('says which value was wrong in the message', () => {
     expect(failure({ temperature: 3 }).message).toMatch(/^Invalid 'temperature': /);
   });
+
+  // Found by test/reliability/fuzz-endpoints.test.ts: a NUL made the decision insert fail after the answer (the
+  // decision was lost), and a deeply nested schema overflowed the stack in the engine (500).
+  it('refuses U+0000 anywhere and nesting past the limit, naming the field', () => {
+    expect(failure({ user: 'a\u0000b' })).toMatchObject({ status: 400, param: 'user' });
+    expect(failure({ messages: [{ role: 'user', content: '\u0000' }] })).toMatchObject({
+      param: 'messages[0].content',
+    });
+    let schema: Record<string, unknown> = { type: 'string' };
+    for (let i = 0; i < 5_000; i++) schema = { type: 'object', properties: { a: schema } };
+    const deep = failure({ response_format: { type: 'json_schema', json_schema: { name: 'x', schema } } });
+    expect(deep).toMatchObject({ status: 400, message: expect.stringMatching(/nested deeper than 64 levels$/) });
+    expect(deep.param).toMatch(/^response_format\.json_schema\.schema\.properties\.a\./);
+  });
 });
 
 describe('hintsFromHeaders', () => {

@@ -6,6 +6,7 @@ import {
   type Message,
 } from '../../shared/contracts/completion.js';
 import { TRAFFIC_CLASSES, type TrafficClass } from '../../shared/contracts/policy.js';
+import { findInputProblem } from './input-limits.js';
 import { errorReply, invalidRequest, type OpenAIErrorReply } from './openai-errors.js';
 
 // Loose objects: clients send fields Backstop has no use for (seed, store, parallel_tool_calls, ...), and rejecting
@@ -119,12 +120,18 @@ const isTrafficClass = (s: string): s is TrafficClass => (TRAFFIC_CLASSES as rea
 /**
  * Converts an OpenAI chat body plus the Backstop headers to a `CompletionRequest`, validated by the shared schema.
  * `model` is a traffic class or a route id of `routes` (pinned; class from the header, else `non_critical`).
+ * A body nested too deeply or holding U+0000 is refused first (see `findInputProblem`).
  */
 export function parseChatRequest(
   body: unknown,
   hints: BackstopHints,
   routes: { has(id: string): boolean },
 ): ParseResult {
+  const problem = findInputProblem(body);
+  if (problem) {
+    const name = formatPath(problem.path) || null;
+    return { ok: false, error: invalidRequest(name ? `Invalid '${name}': ${problem.message}` : problem.message, name) };
+  }
   const shape = ChatRequestSchema.safeParse(body);
   if (!shape.success) return { ok: false, error: issueReply(shape.error.issues[0]!, (p) => formatPath(p)) };
   const b = shape.data;

@@ -79,7 +79,8 @@ function isPermanent(error: unknown): boolean {
   for (let e = error; e; e = (e as { cause?: unknown }).cause) {
     if (e instanceof UnwritableDecisionError) return true;
     const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && code.length === 5) return code.startsWith('22') || code.startsWith('23');
+    // 54xxx: a value past a Postgres limit (an over-long key, say) fails the same way every time.
+    if (typeof code === 'string' && code.length === 5) return ['22', '23', '54'].includes(code.slice(0, 2));
     if (typeof e !== 'object') break;
   }
   return false;
