@@ -16,6 +16,7 @@ export default defineConfig({
       'web/**/*.test.{ts,tsx}',
       'drizzle/**/*.test.ts',
       'test/**/*.test.ts',
+      'bench/**/*.test.ts',
     ],
     testTimeout: 30_000,
     // Opening PGlite (WASM) and applying migrations takes seconds on a 2-core machine.

@@ -103,6 +103,12 @@ export function createBudgetLeases(inner: PgBudgetStore, options: BudgetLeaseOpt
     if (active.get(key) === lease) active.delete(key);
   };
 
+  const forget = (lease: Lease) => {
+    leases.delete(lease);
+    const key = keyOf(lease.tenantId, lease.daily);
+    if (latest.get(key) === lease) latest.delete(key);
+  };
+
   /** Charges what the lease spent and shrinks its hold to what it still needs; one flush per lease at a time. */
   const flushLease = (lease: Lease): Promise<void> => {
     if (lease.flushing) return lease.flushing;
@@ -110,20 +116,28 @@ export function createBudgetLeases(inner: PgBudgetStore, options: BudgetLeaseOpt
     // The database keeps nine decimals; rounding here keeps the local and stored holds equal.
     const chargeUsd = toNano(lease.spentUsd);
     const keepUsd = toNano(lease.retired ? lease.heldUsd : lease.capacityUsd - chargeUsd);
-    if (chargeUsd === 0 && keepUsd === lease.capacityUsd) return Promise.resolve();
+    if (chargeUsd === 0 && keepUsd === lease.capacityUsd) {
+      if (lease.retired && keepUsd === 0 && lease.heldUsd === 0) forget(lease);
+      return Promise.resolve();
+    }
     const write =
       chargeUsd === 0 && keepUsd === 0
         ? inner.release(lease.id)
-        : inner.chargeHold(lease.id, { chargeUsd, keepUsd, ledgerId: `charge:${lease.id}:${++lease.charges}` });
+        : inner.chargeHold(lease.id, {
+            chargeUsd,
+            keepUsd,
+            ledgerId: `charge:${lease.id}:${++lease.charges}`,
+            orphan: { tenantId: lease.tenantId, daily: lease.daily },
+          });
     lease.flushing = write
       .then(() => {
-        lease.spentUsd -= chargeUsd;
+        lease.spentUsd = toNano(lease.spentUsd - chargeUsd) === 0 ? 0 : lease.spentUsd - chargeUsd;
         lease.chargedUsd += chargeUsd;
         lease.capacityUsd = keepUsd;
         if (lease.retired && keepUsd === 0) {
-          leases.delete(lease);
-          const key = keyOf(lease.tenantId, lease.daily);
-          if (latest.get(key) === lease) latest.delete(key);
+          // Holds taken meanwhile (the outage fallback may use a retired lease) keep it open, now without a hold
+          // in the database: their spend is charged on the next flush all the same.
+          if (lease.heldUsd === 0 && lease.spentUsd === 0) forget(lease);
         }
       })
       .catch(onError)

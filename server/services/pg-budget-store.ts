@@ -23,9 +23,18 @@ export interface PgBudgetStore extends BudgetStore {
   topUp(tenantId: string, amountUsd: number): Promise<number>;
   /**
    * Charges part of a hold and keeps `keepUsd` of it (0 drops it, as `settle` does); `ledgerId` names the charge's
-   * ledger row, so repeated partial charges of one hold each get their own. Used by budget leases.
+   * ledger row, so repeated partial charges of one hold each get their own. With `orphan`, a charge whose hold is
+   * gone still lands on that tenant's current periods. Used by budget leases.
    */
-  chargeHold(reservationId: string, charge: { chargeUsd: number; keepUsd: number; ledgerId: string }): Promise<void>;
+  chargeHold(
+    reservationId: string,
+    charge: {
+      chargeUsd: number;
+      keepUsd: number;
+      ledgerId: string;
+      orphan?: { tenantId: string; daily: boolean } | undefined;
+    },
+  ): Promise<void>;
   /** Releases holds created (or last refreshed) before `olderThan`, optionally only ids starting with `idPrefix`. */
   releaseStale(options: { olderThan: Date; idPrefix?: string }): Promise<number>;
 }
@@ -146,14 +155,24 @@ export function createPgBudgetStore({ db, clock }: PgBudgetStoreOptions): PgBudg
    * Charges `chargeUsd` to the current periods and shrinks the hold to `keepUsd` (0 drops it), in one transaction.
    * The hold comes off the periods it was made in; the charge lands on the current ones (as in memory).
    */
-  const chargeHold = (reservationId: string, chargeUsd: number, keepUsd: number, ledgerId: string) =>
+  const chargeHold = (
+    reservationId: string,
+    chargeUsd: number,
+    keepUsd: number,
+    ledgerId: string,
+    orphan?: { tenantId: string; daily: boolean },
+  ) =>
     db.transaction(async (tx) => {
-      const [held] =
+      const [row] =
         keepUsd > 0
           ? await tx.select().from(reservations).where(eq(reservations.id, reservationId)).for('update')
           : await tx.delete(reservations).where(eq(reservations.id, reservationId)).returning();
-      if (!held) return;
       const now = clock.now();
+      // A lease's hold may be gone (swept, or dropped by its last charge) while spend made on it is still due.
+      const held =
+        row ??
+        (orphan && chargeUsd > 0 ? { ...orphan, amountUsd: 0, month: monthOf(now), day: dayOf(now) } : undefined);
+      if (!held) return;
       const freedUsd = Math.max(0, held.amountUsd - keepUsd);
       const deltas = new Map<string, { spentUsd: number; heldUsd: number }>();
       const add = (period: string, spentUsd: number, heldUsd: number) => {
@@ -179,7 +198,7 @@ export function createPgBudgetStore({ db, clock }: PgBudgetStoreOptions): PgBudg
             },
           });
       }
-      if (keepUsd > 0) {
+      if (keepUsd > 0 && row) {
         // A kept hold is refreshed, so a sweep of stale holds leaves a live lease alone.
         await tx
           .update(reservations)
@@ -242,10 +261,10 @@ export function createPgBudgetStore({ db, clock }: PgBudgetStoreOptions): PgBudg
       await chargeHold(reservationId, actualUsd, 0, `charge:${reservationId}`);
     },
 
-    async chargeHold(reservationId, { chargeUsd, keepUsd, ledgerId }) {
+    async chargeHold(reservationId, { chargeUsd, keepUsd, ledgerId, orphan }) {
       assertAmount('chargeUsd', chargeUsd);
       assertAmount('keepUsd', keepUsd);
-      await chargeHold(reservationId, chargeUsd, keepUsd, ledgerId);
+      await chargeHold(reservationId, chargeUsd, keepUsd, ledgerId, orphan);
     },
 
     async releaseStale({ olderThan, idPrefix }) {

@@ -96,7 +96,7 @@ describe.skipIf(!(await postgresAvailable()))('Postgres unreachable for a while 
     expect(ids.filter((id) => !rows.has(id))).toEqual([]);
     expect(rows.size).toBe(40 + during.length);
     expect(tb.services.decisions.droppedCount()).toBe(0);
-  });
+  }, 90_000);
 
   it('charges the spend made during the outage once the database is back', async () => {
     await tb.services.budgets.flush();
@@ -108,5 +108,5 @@ describe.skipIf(!(await postgresAvailable()))('Postgres unreachable for a while 
     )) as { usd: number }[];
     expect(cost!.usd).toBeGreaterThan(0);
     expect(spent!.usd).toBeCloseTo(cost!.usd, 6);
-  });
+  }, 60_000);
 });
