@@ -5,3 +5,4 @@ export * from './policies.js';
 export * from './decisions.js';
 export * from './operations.js';
 export * from './rate-limits.js';
+export * from './feature-flags.js';

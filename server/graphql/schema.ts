@@ -14,6 +14,8 @@ import './domains/decision-feed.js';
 import './domains/rate-limit.js';
 import './domains/job.js';
 import './domains/review.js';
+import './domains/what-if.js';
+import './domains/feature-flag.js';
 
 /** The executable schema: every domain file registers itself on the builder when imported above. */
 export const schema = builder.toSchema();

@@ -12,6 +12,7 @@ import { systemClock } from '../system-clock.js';
 import { createCompletionService, type CompletionService } from './completion-service.js';
 import { createDecisionWriter } from './decision-writer.js';
 import { createDrillService, type DrillService } from './drills.js';
+import type { FeatureFlags } from './feature-flags.js';
 import { createJobQueue, type JobQueue, type JobQueueOptions } from './job-queue.js';
 import { createJobStore, type JobStore, type JobView } from './job-store.js';
 import { createJobWorker, type JobWorker, type JobWorkerOptions } from './job-worker.js';
@@ -44,6 +45,8 @@ export interface BackstopServices {
   drills: DrillService;
   /** Per-minute limits by tenant, API key and route (config file + `setRateLimit`). */
   rateLimits: RateLimits;
+  /** Routes and tiers switched off or on for every instance (`setRouteEnabled`, `setTierEnabled`); audited. */
+  featureFlags: FeatureFlags;
   /** What instances share through Redis (or keep in process without it). Close it before the Redis connections. */
   shared: SharedState;
   /** Deferred jobs and human review; its workers run only after `jobs.start()`. Stop it before closing the database. */
@@ -130,7 +133,14 @@ export async function createServices(options: ServicesOptions): Promise<Backstop
     onError: (e) => logger.warn({ err: e }, 'job queue error (pg-boss)'),
   });
   const jobQueue = await createJobQueue({ boss, store: jobStore, isBatchPaused, notify, ...options.jobs });
-  const shared = await createSharedState({ db, rateLimits: config.rateLimits, clock, logger, redis: options.redis });
+  const shared = await createSharedState({
+    db,
+    rateLimits: config.rateLimits,
+    clock,
+    logger,
+    audit: tenants.audit,
+    redis: options.redis,
+  });
   const engine = createFallbackEngine({
     clock,
     random: Math.random,
@@ -140,6 +150,7 @@ export async function createServices(options: ServicesOptions): Promise<Backstop
     budgetStore: withCachedSnapshots(budgets, clock),
     breakerStore: shared.breakerStore,
     routeGate: shared.rateLimits.routeGate,
+    routeSwitch: shared.featureFlags.routeSwitch,
     cache: createMemoryResponseCache({ clock }),
     decisionSink,
     workQueue: jobQueue,
@@ -224,6 +235,7 @@ export async function createServices(options: ServicesOptions): Promise<Backstop
     monitoring,
     drills,
     rateLimits: shared.rateLimits,
+    featureFlags: shared.featureFlags,
     shared,
     jobs,
     logger,

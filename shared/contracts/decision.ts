@@ -34,9 +34,15 @@ export interface AttemptRecord {
   provider: string;
   model: string;
   outcome: 'success' | 'failure' | 'skipped';
-  /** Why a route was skipped without a call. */
+  /** Why a route was skipped without a call; `disabled`: an operator switched the route or its tier off. */
   skipReason?:
-    'circuit_open' | 'context_window' | 'sensitive_quality' | 'provider_limit' | 'budget_downgrade' | 'rate_limited';
+    | 'circuit_open'
+    | 'context_window'
+    | 'sensitive_quality'
+    | 'provider_limit'
+    | 'budget_downgrade'
+    | 'rate_limited'
+    | 'disabled';
   failureKind?: FailureKind;
   /** Provider-side detail, never a secret: status and error code/type. */
   status?: number;

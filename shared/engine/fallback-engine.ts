@@ -36,6 +36,7 @@ import type {
   Random,
   ResponseCache,
   RouteGate,
+  RouteSwitch,
   WorkQueue,
 } from './ports.js';
 import { confidenceOf } from './quality-guards.js';
@@ -57,6 +58,8 @@ export interface FallbackEngineOptions {
   budgetStore?: BudgetStore;
   /** Shared per-route limits checked before each call; without one, routes are unlimited. */
   routeGate?: RouteGate;
+  /** Operator switches (feature flags) asked before each route; without one, every route is on. */
+  routeSwitch?: RouteSwitch;
   cache?: ResponseCache;
   decisionSink?: DecisionSink;
   workQueue?: WorkQueue;
@@ -203,6 +206,7 @@ export function createFallbackEngine(options: FallbackEngineOptions): FallbackEn
       minContextWindow: 0,
       forbidden: [],
       circuitOpen: [],
+      disabled: [],
       candidates: [],
     };
     const deps = {
@@ -264,7 +268,11 @@ export function createFallbackEngine(options: FallbackEngineOptions): FallbackEn
         });
       }
       if (tier.kind === 'degrade') {
-        const why = state.lastFailure ? `${state.lastFailure.kind}: ${state.lastFailure.message}` : 'no route answered';
+        const why = state.lastFailure
+          ? `${state.lastFailure.kind}: ${state.lastFailure.message}`
+          : state.disabled.length > 0
+            ? `routes switched off (${state.disabled.join(', ')})`
+            : 'no route answered';
         const { outcome, forbidden } = await runDegradeTier(tier, degradeContext(why));
         forbidden.forEach((m) => state.forbidden.push(`${m} would serve a stand-in answer`));
         if (!outcome) continue;
@@ -337,6 +345,10 @@ export function createFallbackEngine(options: FallbackEngineOptions): FallbackEn
     }
     if (draft.calls === 0 && state.circuitOpen.length > 0) {
       return fail(new CircuitOpenError(state.circuitOpen, decisionId, draft.attempts));
+    }
+    if (draft.calls === 0 && state.disabled.length > 0) {
+      const message = `no route was called: switched off (${state.disabled.join(', ')})`;
+      return fail(new AllTiersFailedError(decisionId, draft.attempts, undefined, message));
     }
     return fail(new AllTiersFailedError(decisionId, draft.attempts, state.lastFailure));
   }

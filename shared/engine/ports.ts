@@ -8,6 +8,7 @@ import type {
   Usage,
 } from '../contracts/completion.js';
 import type { BreakerState, Decision } from '../contracts/decision.js';
+import type { TrafficClass } from '../contracts/policy.js';
 import type { RouteSpec } from '../contracts/route.js';
 
 /** Time, injected so that tests run on a fake clock. */
@@ -95,6 +96,16 @@ export interface RouteGate {
   admit(route: RouteSpec, inputTokens: number): Promise<boolean>;
   /** Counts what an admitted call used (its output tokens). Must not throw or block. */
   record(route: RouteSpec, usage: Usage): void;
+}
+
+/**
+ * Operator switches (feature flags): a route, or a whole tier for some traffic classes, turned off on every instance.
+ * A switched-off route is skipped without a call (`skipReason: 'disabled'`), as if unavailable. Asked before each
+ * route of each request, so it must answer from memory.
+ */
+export interface RouteSwitch {
+  /** False when the route is switched off, or its tier (index in the class policy) is for this traffic class. */
+  isEnabled(route: RouteSpec, tier: number, trafficClass: TrafficClass): boolean;
 }
 
 export type ReservationResult = { ok: true } | { ok: false; budget: 'monthly' | 'prepaid' | 'daily' };

@@ -14,7 +14,7 @@ import {
 import type { BudgetDeniedEvent } from './events.js';
 import { ruleFor, type Failure } from './failure-kinds.js';
 import type { CompleteInput } from './fallback-engine.js';
-import type { BudgetStore, Clock, ProviderResult, Random, ReviewCandidate, RouteGate } from './ports.js';
+import type { BudgetStore, Clock, ProviderResult, Random, ReviewCandidate, RouteGate, RouteSwitch } from './ports.js';
 import { confidenceOf } from './quality-guards.js';
 import { costUsd, estimateCostUsd, estimateTokens } from './pricing.js';
 import { qualityRank, type PlannedRouteTier, type RequestPlan } from './request-plan.js';
@@ -34,6 +34,8 @@ export interface RunState {
   forbidden: string[];
   /** Routes skipped because their breaker is open. */
   circuitOpen: string[];
+  /** Routes skipped because an operator switched them (or their tier) off. */
+  disabled: string[];
   /** Answers that failed a quality guard, kept for a human reviewer should the request end in review. */
   candidates: ReviewCandidate[];
   lastFailure?: Failure;
@@ -52,6 +54,7 @@ interface Deps {
   breakers: CircuitBreakers;
   budgetStore?: BudgetStore | undefined;
   routeGate?: RouteGate | undefined;
+  routeSwitch?: RouteSwitch | undefined;
   emitBudgetDenied: (e: BudgetDeniedEvent) => void;
 }
 
@@ -92,6 +95,12 @@ export async function runRouteTier(
 
   for (const [i, route] of ordered.entries()) {
     const moreAfterThis = laterTierExists || i < ordered.length - 1;
+    // First: a switched-off route is out of the request altogether, whatever else would have applied to it.
+    if (deps.routeSwitch && !deps.routeSwitch.isEnabled(route, tier.tier, plan.trafficClass)) {
+      state.disabled.push(route.id);
+      skip(route, 'disabled');
+      continue;
+    }
     if (plan.sensitive && (tier.flagUncertain || qualityRank(route.qualityClass) > qualityRank(plan.requiredQuality))) {
       state.forbidden.push(`${route.id} is ${tier.flagUncertain ? 'an uncertain stand-in' : route.qualityClass}`);
       skip(route, 'sensitive_quality');

@@ -76,6 +76,11 @@ const QUERIES: Record<string, QueryCase> = {
   policy: { own: scope, cross: scope },
   policyVersions: { own: scope, cross: scope },
   rateLimits: {},
+  featureFlags: {},
+  whatIfReplay: {
+    own: () => `(input: { ${WINDOW()} })`,
+    cross: (t) => `(input: { ${WINDOW()}, tenantId: "${t.id}" })`,
+  },
   reviewItem: {
     own: (t) => `(id: "${t.ids.reviews[0]}")`,
     cross: (t) => `(id: "${t.ids.reviews[0]}")`,
@@ -257,6 +262,8 @@ const MUTATIONS: Record<string, (t: TenantSeed) => string> = {
   rollbackPolicy: (t) => `(scope: "${t.id}", version: 1)`,
   setBudget: (t) => `(tenantId: "${t.id}", input: { monthlyLimitUsd: 1 })`,
   setRateLimit: (t) => `(scope: tenant, id: "${t.id}", requestsPerMinute: 1)`,
+  setRouteEnabled: () => `(routeId: "gpt-4o", enabled: false, reason: "x")`,
+  setTierEnabled: () => `(tier: 0, enabled: false, reason: "x")`,
   startDrill: () => `(input: { routeId: "gpt-4o", profile: {}, durationSeconds: 60 })`,
   stopDrill: () => `(routeId: "gpt-4o")`,
   topUpBudget: (t) => `(tenantId: "${t.id}", amountUsd: 1)`,

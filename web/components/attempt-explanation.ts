@@ -20,6 +20,7 @@ const SKIP_REASONS: Readonly<Record<NonNullable<AttemptRecord['skipReason']>, st
   provider_limit: 'too many providers had already failed (hard stop)',
   budget_downgrade: 'the budget band allows only cheaper routes',
   rate_limited: 'the route is over its shared rate limit',
+  disabled: 'switched off by an operator (feature flag)',
 };
 
 // Kinds the engine never retries on the same route (see FAILURE_RULES in shared/engine/failure-kinds.ts).

@@ -87,7 +87,7 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
  * Validates a draft as `publishPolicy` would: publishing assigns the version, so a draft may leave it out.
  * Anything but an object is one issue at the root.
  */
-function validateDraft(ctx: GraphQLContext, document: unknown, version = 1) {
+export function validateDraft(ctx: GraphQLContext, document: unknown, version = 1) {
   if (!isObject(document))
     return { ok: false as const, issues: [{ path: '(root)', message: 'a policy is a JSON object' }] };
   return ctx.services.policies.validate({ ...document, version });
