@@ -11,6 +11,7 @@ import { createProviderRegistry } from './providers/registry.js';
 import { createRedisConnections } from './services/redis.js';
 import { createServices } from './services/services.js';
 import { createTracing } from './monitoring/tracing.js';
+import { isPostgresWriteRace } from './postgres-write-race.js';
 
 // Parse the environment, open the database, listen. Everything else lives in createServices / createApp.
 const env = parseEnv(process.env);
@@ -93,5 +94,14 @@ async function shutdown(signal: string) {
   logger.info('stopped');
   process.exit(0);
 }
+// A known postgres.js race on a cut network must not take the gateway down; anything else still ends the process.
+process.on('uncaughtException', (error) => {
+  if (isPostgresWriteRace(error)) {
+    logger.warn({ err: error }, 'postgres.js wrote to a closed connection; it reconnects');
+    return;
+  }
+  logger.fatal({ err: error }, 'uncaught exception');
+  process.exit(1);
+});
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 process.on('SIGINT', () => void shutdown('SIGINT'));
