@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import {
   bigint,
   boolean,
@@ -40,6 +41,9 @@ export const decisions = pgTable(
     featureId: text('feature_id'),
     workflowId: text('workflow_id'),
     jobId: text('job_id'),
+    /** Set while a canary ran for the request's scope: which canary, and which arm ('canary' or 'baseline') served it. */
+    canaryId: text('canary_id'),
+    canaryArm: text('canary_arm'),
     /** SHA-256 of the prompt, and its size: enough to correlate without keeping the text. */
     promptHash: text('prompt_hash'),
     promptChars: integer('prompt_chars'),
@@ -51,6 +55,9 @@ export const decisions = pgTable(
     index('decisions_tenant_time_idx').on(t.tenantId, t.startedAt),
     index('decisions_time_idx').on(t.startedAt),
     index('decisions_tenant_class_time_idx').on(t.tenantId, t.trafficClass, t.startedAt),
+    index('decisions_canary_idx')
+      .on(t.canaryId, t.canaryArm)
+      .where(sql`${t.canaryId} is not null`),
   ],
 );
 

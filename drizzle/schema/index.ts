@@ -6,3 +6,5 @@ export * from './decisions.js';
 export * from './operations.js';
 export * from './rate-limits.js';
 export * from './feature-flags.js';
+export * from './canaries.js';
+export * from './shadow-routes.js';

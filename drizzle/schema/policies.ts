@@ -1,6 +1,9 @@
 import { index, integer, jsonb, pgTable, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
 
-/** Every published policy version; the highest non-rolled-back version of a scope is the live one. */
+/**
+ * Every published policy version; the highest `published` version of a scope is the live one. A `canary` version
+ * serves only the share of traffic its running canary assigns it (see canaries).
+ */
 export const policyVersions = pgTable(
   'policy_versions',
   {
@@ -9,7 +12,7 @@ export const policyVersions = pgTable(
     scope: text('scope').notNull(),
     version: integer('version').notNull(),
     document: jsonb('document').notNull(),
-    status: text('status', { enum: ['published', 'rolled_back'] })
+    status: text('status', { enum: ['published', 'rolled_back', 'canary'] })
       .notNull()
       .default('published'),
     note: text('note'),

@@ -42,6 +42,8 @@ const row = (tenantId: string, id: string, startedAtMs: number, over: Partial<De
   featureId: null,
   workflowId: null,
   jobId: null,
+  canaryId: null,
+  canaryArm: null,
   promptHash: null,
   promptChars: null,
   content: null,

@@ -88,4 +88,10 @@ export interface Decision {
   inputTokens: number;
   outputTokens: number;
   jobId?: string;
+  /** Set while a canary ran for the request's scope and class: the canary, and the arm that served the request. */
+  canaryId?: string;
+  canaryArm?: CanaryArm;
 }
+
+/** `canary`: the candidate policy served the request; `baseline`: the live one did, inside the canary's scope. */
+export type CanaryArm = 'canary' | 'baseline';
