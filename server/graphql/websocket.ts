@@ -2,10 +2,12 @@ import type { Server } from 'node:http';
 import type { Http2SecureServer, Http2Server } from 'node:http2';
 import { randomUUID } from 'node:crypto';
 import { useServer } from 'graphql-ws/use/ws';
-import type { ExecutionArgs } from 'graphql';
+import { GraphQLError, type ExecutionArgs } from 'graphql';
 import { WebSocketServer } from 'ws';
 import type { BackstopApp } from '../app.js';
+import { findInputProblem } from '../http/input-limits.js';
 import type { BackstopServices } from '../services/services.js';
+import { clientError } from './errors.js';
 
 interface EnvelopedRoot {
   execute: (args: ExecutionArgs) => unknown;
@@ -39,10 +41,24 @@ export function attachGraphQLWebSocket(
           requestId: randomUUID(),
           params,
         });
+        // Returned, not thrown: a thrown error would close the socket and every other subscription on it.
+        const problem = findInputProblem(params.variables ?? null);
+        if (problem) {
+          const path = ['variables', ...problem.path].join('.');
+          const issues = [{ path, message: problem.message }];
+          return [clientError('BAD_USER_INPUT', `invalid input: ${path}: ${problem.message}`, { issues })];
+        }
+        let document;
+        try {
+          document = parse(params.query);
+        } catch (e) {
+          if (e instanceof GraphQLError) return [e];
+          throw e;
+        }
         const args = {
           schema,
           operationName: params.operationName,
-          document: parse(params.query),
+          document,
           variableValues: params.variables,
           contextValue: await contextFactory(),
           rootValue: { execute, subscribe },

@@ -117,11 +117,18 @@ const ruleFields = (required: boolean) =>
 const CreateAlertRuleInput = ruleFields(true);
 const UpdateAlertRuleInput = ruleFields(false);
 
-/** Parses a whole rule, then checks what zod cannot: the tenant and the scope's route exist. */
+/**
+ * Parses a whole rule, then checks what zod cannot: the tenant and the scope's route exist, and a tenant's rule
+ * watches only that tenant (its events are shown to the tenant, so they must not carry another tenant's figures).
+ */
 async function validRule(ctx: GraphQLContext, input: Record<string, unknown>): Promise<AlertRule> {
   const rule = parseInput(AlertRuleSchema, input, 'input');
   if (rule.tenantId && !(await ctx.services.tenants.getTenant(rule.tenantId)))
     throw badInput([{ path: 'input.tenantId', message: `no tenant "${rule.tenantId}"` }]);
+  if (rule.tenantId && rule.scope.tenantId && rule.scope.tenantId !== rule.tenantId)
+    throw badInput([
+      { path: 'input.scope.tenantId', message: `a rule of tenant "${rule.tenantId}" can only watch that tenant` },
+    ]);
   if (rule.scope.routeId && !ctx.services.config.routes.has(rule.scope.routeId))
     throw badInput([{ path: 'input.scope.routeId', message: `no route "${rule.scope.routeId}"` }]);
   return rule;

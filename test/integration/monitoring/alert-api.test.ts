@@ -82,6 +82,7 @@ describe('alert rules', () => {
       [{ ...valid, scope: { tier: -1 } }, 'input.scope.tier'],
       [{ ...valid, scope: { routeId: 'no-such-route' } }, 'input.scope.routeId'],
       [{ ...valid, tenantId: 'nobody' }, 'input.tenantId'],
+      [{ ...valid, tenantId: 'acme', scope: { tenantId: 'globex' } }, 'input.scope.tenantId'],
     ];
     for (const [input, path] of bad) {
       const error = expectError(await tb.gql(CREATE, { input }), 'BAD_USER_INPUT');
