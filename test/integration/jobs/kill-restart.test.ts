@@ -25,7 +25,8 @@ async function gql<T>(server: ServerProcess, query: string, variables: Record<st
   return body.data!;
 }
 
-describe('jobs across a crash of the real server (kill -9)', () => {
+// Each test starts two real server processes on a fresh file-backed database: allow for a loaded machine.
+describe('jobs across a crash of the real server (kill -9)', { timeout: 90_000 }, () => {
   it('completes every job queued before the crash exactly once in the next process', async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'backstop-kill-'));
     const first = await startServerProcess({}, { dataDir, adminKey: ADMIN_KEY });

@@ -1,0 +1,37 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { PGlite } from '@electric-sql/pglite';
+
+const run = promisify(execFile);
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/**
+ * PGlite's start parameters: its defaults plus 16 MB of shared buffers instead of 128 MB. The buffers live in the
+ * WASM heap, which never shrinks, so this is most of the embedded database's resident memory (measured on a reopened
+ * data folder: 298 MB RSS with the default, 170 MB with 16 MB); the OS file cache still holds the hot pages.
+ */
+export const PGLITE_START_PARAMS = [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'];
+
+const INIT = `import { PGlite } from '@electric-sql/pglite';
+const db = await PGlite.create(process.argv[1]);
+await db.close();`;
+
+/**
+ * Creates a new PGlite data folder in a short-lived child process. PGlite runs initdb in its own WASM instance
+ * whose memory a process keeps (about 550 MB of RSS measured, never handed back), so a gateway that initialised its
+ * own folder would carry it for its lifetime. A folder that already holds a database is left alone.
+ */
+export async function initPgliteDataDir(dataDir: string): Promise<void> {
+  if (existsSync(join(dataDir, 'PG_VERSION'))) return;
+  try {
+    await run(process.execPath, ['--input-type=module', '-e', INIT, dataDir], { cwd: ROOT, timeout: 120_000 });
+  } catch (e) {
+    const stderr = (e as { stderr?: string }).stderr?.trim();
+    throw new Error(`could not initialise the PGlite data folder ${dataDir}${stderr ? `: ${stderr}` : ''}`, {
+      cause: e,
+    });
+  }
+}
