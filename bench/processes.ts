@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import type { FaultProfile } from '../shared/contracts/fault-profile.js';
 import type { SimulatorStats } from '../server/providers/simulator/state.js';
+import { buildServer } from '../server/build.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** The bench's Backstop config: the demo's routes and policy, providers on the external simulator (`SIM_URL`). */
@@ -51,9 +52,10 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Starts `node --import tsx <script>` from the repository root, as production does. */
+/** Starts `node <script>` from the repository root; through tsx when the script is TypeScript. */
 export function spawnNode(script: string, env: Record<string, string>): ChildHandle {
-  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+  const args = script.endsWith('.ts') ? ['--import', 'tsx', script] : [script];
+  const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -172,15 +174,20 @@ export interface BackstopProcess {
   handle: ChildHandle;
 }
 
+// The bench's own build (two levels down, like dist/server), so a running `npm start` keeps its files.
+let built: Promise<string> | undefined;
+const benchBuild = () => (built ??= buildServer(fileURLToPath(new URL('../dist/server-bench', import.meta.url))));
+
 /**
- * Starts `server/main.ts` on a free loopback port as the Dockerfile does (NODE_ENV=production), with the bench config,
+ * Starts the built gateway (`npm run build:server`'s bundle, on plain node) on a free loopback port as the Dockerfile
+ * does (NODE_ENV=production), with the bench config,
  * LOG_LEVEL=warn and a fresh admin key; resolves once `/healthz` answers. Redis and tracing are off, whatever the calling
  * shell has set.
  */
 export async function startBackstopProcess(simUrl: string, storage: BackstopStorage): Promise<BackstopProcess> {
   const port = await freePort();
   const adminKey = `bk_admin_bench_${randomBytes(16).toString('hex')}`;
-  const handle = spawnNode('server/main.ts', {
+  const handle = spawnNode(await benchBuild(), {
     NODE_ENV: 'production',
     PORT: String(port),
     HOST: '127.0.0.1',

@@ -24,10 +24,12 @@ export interface ServerProcessOptions {
   dataDir?: string;
   /** The admin key; pass the first process's key when restarting on its data. */
   adminKey?: string;
+  /** A built gateway (`npm run build:server`'s main.mjs) to run with plain node instead of the TypeScript source. */
+  entry?: string;
 }
 
 /**
- * Starts `server/main.ts` as its own process on a free loopback port, with a fresh PGlite directory, the simulator
+ * Starts `server/main.ts` (or a built `entry`) as its own process on a free loopback port, with a fresh PGlite directory, the simulator
  * demo config and a known admin key; resolves when it is listening.
  */
 export async function startServerProcess(
@@ -37,7 +39,8 @@ export async function startServerProcess(
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'backstop-e2e-')));
   const adminKey =
     options.adminKey ?? `bk_admin_e2e_${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+  const args = options.entry ? [options.entry] : ['--import', 'tsx', 'server/main.ts'];
+  const child: ChildProcess = spawn(process.execPath, args, {
     cwd: ROOT,
     env: {
       ...process.env,

@@ -178,6 +178,7 @@ describe('Dockerfile', () => {
     expect(froms.filter((image) => image === 'node:20-bookworm-slim').length).toBeGreaterThanOrEqual(2);
     expect(dockerfile).toMatch(/^RUN npm ci\b/m);
     expect(dockerfile).toMatch(/^RUN npm run build:web\b/m);
+    expect(dockerfile).toMatch(/^RUN npm run build:server\b/m);
   });
 
   it('runs the server as a non-root user with the built console', () => {
@@ -186,7 +187,10 @@ describe('Dockerfile', () => {
     expect(user).toBeDefined();
     expect(['root', '0', '0:0']).not.toContain(user);
     expect(stage.some((l) => /^COPY\s.*dist\/web/.test(l))).toBe(true);
-    expect(stage.at(-1)).toBe('CMD ["node", "--import", "tsx", "server/main.ts"]');
+    expect(stage.some((l) => /^COPY\s.*dist\/server/.test(l))).toBe(true);
+    // The built bundle on plain node, with runtime packages only: no TypeScript loader in production.
+    expect(stage.at(-1)).toBe('CMD ["node", "dist/server/main.mjs"]');
+    expect(dockerfile).toMatch(/^RUN npm ci --omit=dev\b/m);
   });
 
   it('keeps local installs, builds and data out of the build context', () => {

@@ -1,0 +1,37 @@
+import { cpSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** Where `npm run build:server` writes the gateway: `<outDir>/main.mjs` and the migrations beside it. */
+export const SERVER_DIST = join(ROOT, 'dist/server');
+
+/**
+ * Bundles server/main.ts and everything it imports from this repository into one ES module; packages stay in
+ * node_modules. Running that file with plain `node` skips tsx's on-the-fly TypeScript, whose loader, transform cache
+ * and source maps held about 95 MB of a gateway process (233 -> 137 MB RSS idle on Postgres, measured). The SQL
+ * migrations are copied next to it, where drizzle/client.ts looks for them (`./migrations` from the module).
+ * A source map is written too: run with `NODE_OPTIONS=--enable-source-maps` for TypeScript stack traces.
+ * @example await buildServer(); // then: node dist/server/main.mjs
+ */
+export async function buildServer(outDir = SERVER_DIST): Promise<string> {
+  rmSync(outDir, { recursive: true, force: true });
+  const outfile = join(outDir, 'main.mjs');
+  await build({
+    entryPoints: [join(ROOT, 'server/main.ts')],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    sourcemap: 'external',
+    logLevel: 'warning',
+  });
+  cpSync(join(ROOT, 'drizzle/migrations'), join(outDir, 'migrations'), { recursive: true });
+  return outfile;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await buildServer();
