@@ -10,6 +10,7 @@ import { verifyKey } from './lib/verify-key.js';
 import { AlertsPage } from './pages/alerts.js';
 import { BudgetsPage } from './pages/budgets.js';
 import { DecisionsPage } from './pages/decisions.js';
+import { FlagsPage } from './pages/flags.js';
 import { LoginPage } from './pages/login.js';
 import { OverviewPage } from './pages/overview.js';
 import { PoliciesPage } from './pages/policies.js';
@@ -33,6 +34,7 @@ function SignedIn({ session }: { session: Session }) {
               <Route path="/decisions" element={<DecisionsPage />} />
               <Route path="/decisions/:id" element={<DecisionsPage />} />
               <Route path="/routes" element={<RoutesPage />} />
+              <Route path="/flags" element={<FlagsPage />} />
               <Route path="/alerts" element={<AlertsPage />} />
               <Route path="/reviews" element={<ReviewsPage />} />
               <Route path="*" element={<p className="state state-empty">No such page.</p>} />

@@ -8,6 +8,7 @@ export const PAGES = [
   { path: '/budgets', label: 'Budgets' },
   { path: '/decisions', label: 'Decisions' },
   { path: '/routes', label: 'Routes' },
+  { path: '/flags', label: 'Flags' },
   { path: '/alerts', label: 'Alerts' },
   { path: '/reviews', label: 'Reviews' },
 ] as const;

@@ -7,6 +7,7 @@ import { PolicyDiff, PolicyDiff_DiffFragment } from '../components/policy-diff.j
 import { PolicyHistory, PolicyHistory_VersionFragment } from '../components/policy-history.js';
 import { PolicyMatrix, PolicyMatrix_RouteFragment } from '../components/policy-matrix.js';
 import { PolicyPublish } from '../components/policy-publish.js';
+import { ReplayPanel } from '../components/replay-panel.js';
 import { Empty, ErrorState, Loading } from '../components/states.js';
 import { useSession } from '../lib/auth.js';
 import { graphql } from '../lib/graphql.js';
@@ -161,6 +162,7 @@ export function PoliciesPage({ debounceMs = 400 }: PoliciesPageProps) {
           error={checked.error}
           pending={settled !== check}
         />
+        <ReplayPanel draft={draft} scope={scope} tenants={tenants} problems={issues.length} />
         {!readOnly && (
           <PolicyPublish
             scope={scope}
