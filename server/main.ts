@@ -82,9 +82,12 @@ async function shutdown(signal: string) {
   // Workers stop before the database closes: running jobs get a grace period, then go back to queued; queued jobs
   // stay queued in the jobs table and pg-boss for the next process.
   await services.jobs.stop();
+  // Mirrored calls in flight are aborted (their shadow holds released) rather than waited for.
+  await services.shadows.close();
   services.drills.close();
   await services.monitoring.stop();
   services.shared.close();
+  services.canaries.close();
   await redis?.close();
   await tracing.shutdown();
   await services.budgets.close();

@@ -17,6 +17,7 @@ export const GRAPHQL_CODES = [
   'REQUEST_REJECTED',
   'RATE_LIMITED',
   'DRILL_UNAVAILABLE',
+  'CANARY_RUNNING',
   'INTERNAL_SERVER_ERROR',
 ] as const;
 export type GraphQLCode = (typeof GRAPHQL_CODES)[number];

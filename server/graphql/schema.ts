@@ -16,6 +16,8 @@ import './domains/job.js';
 import './domains/review.js';
 import './domains/what-if.js';
 import './domains/feature-flag.js';
+import './domains/canary.js';
+import './domains/shadow.js';
 
 /** The executable schema: every domain file registers itself on the builder when imported above. */
 export const schema = builder.toSchema();

@@ -3,7 +3,6 @@ import type { Database } from '../../drizzle/client.js';
 import { idempotencyKeys } from '../../drizzle/schema/index.js';
 import type { CompletionRequest, CompletionResult } from '../../shared/contracts/completion.js';
 import type { AttemptRecord } from '../../shared/contracts/decision.js';
-import type { Policy } from '../../shared/contracts/policy.js';
 import { DecisionDraft } from '../../shared/engine/decision-draft.js';
 import { EventEmitter } from '../../shared/engine/events.js';
 import type { FallbackEngine } from '../../shared/engine/fallback-engine.js';
@@ -11,6 +10,7 @@ import type { Clock, DecisionSink, WorkQueue } from '../../shared/engine/ports.j
 import { applyRules } from '../../shared/engine/routing.js';
 import type { EngineStreamEvent, StreamFailoverMode } from '../../shared/engine/stream-session.js';
 import { clientError } from '../graphql/errors.js';
+import type { CanaryRouting, CanaryService } from './canary-service.js';
 import type { PolicyStore } from './policy-store.js';
 import type { RateLimitRefusal, RateLimits, RateLimitTicket } from './rate-limits.js';
 import { DEFAULT_TENANT, type Principal, type TenantStore } from './tenant-store.js';
@@ -39,6 +39,8 @@ export function createCompletionService(deps: {
   newId: () => string;
   /** Per-minute limits by tenant and key, checked before the engine runs. Defaults to none. */
   rateLimits?: Pick<RateLimits, 'admit' | 'settle'> | undefined;
+  /** Running canaries: a request of a canary's scope runs under its arm's policy. Defaults to none. */
+  canaries?: Pick<CanaryService, 'route'> | undefined;
 }) {
   const tenantFor = async (principal: Principal, requested: string | null | undefined): Promise<string> => {
     if (principal.role === 'viewer') throw clientError('FORBIDDEN', 'a viewer key cannot request completions');
@@ -65,10 +67,16 @@ export function createCompletionService(deps: {
     if (ticket) deps.rateLimits?.settle(ticket, result.usage.outputTokens);
   };
 
+  /** The tenant's live policy, or the candidate when a canary of its scope puts the request on the canary arm. */
+  const policyFor = async (tenantId: string, request: CompletionRequest): Promise<CanaryRouting> => {
+    const live = await deps.policies.liveScoped(tenantId);
+    return deps.canaries ? deps.canaries.route(live, request) : { policy: live.policy };
+  };
+
   /** Holds a paused tenant's batch request as a resume job and records its decision; undefined when not paused. */
   const holdIfPaused = async (
     tenantId: string,
-    policy: Policy,
+    { policy, canary }: CanaryRouting,
     call: CompletionCall,
   ): Promise<CompletionResult | undefined> => {
     const { request } = call;
@@ -86,6 +94,7 @@ export function createCompletionService(deps: {
     const attempts = new EventEmitter<{ decisionId: string; attempt: AttemptRecord }>();
     const draft = new DecisionDraft(decisionId, tenantId, request, startedAtMs, policy.version, attempts, 'batch');
     draft.reason('paused');
+    draft.canary = canary;
     const decision = draft.finish(deps.clock.now(), { outcome: 'queued', jobId });
     deps.decisionSink.record(decision, { request });
     return standInResult(decision, {
@@ -115,13 +124,13 @@ export function createCompletionService(deps: {
         if (hit) return hit.result as CompletionResult;
       }
       const ticket = await admit(principal, tenantId, call.request);
-      const policy = await deps.policies.livePolicy(tenantId);
-      const held = await holdIfPaused(tenantId, policy, call);
+      const routing = await policyFor(tenantId, call.request);
+      const held = await holdIfPaused(tenantId, routing, call);
       const result =
         held ??
         (await deps.engine.complete({
           tenantId,
-          policy,
+          ...routing,
           request: call.request,
           ...(call.requestId && { requestId: call.requestId }),
           ...(call.signal && { signal: call.signal }),
@@ -143,8 +152,8 @@ export function createCompletionService(deps: {
     ): AsyncGenerator<EngineStreamEvent> {
       const tenantId = await tenantFor(principal, call.tenantId);
       const ticket = await admit(principal, tenantId, call.request);
-      const policy = await deps.policies.livePolicy(tenantId);
-      const held = await holdIfPaused(tenantId, policy, call);
+      const routing = await policyFor(tenantId, call.request);
+      const held = await holdIfPaused(tenantId, routing, call);
       if (held) {
         yield { type: 'done', result: held };
         return;
@@ -152,7 +161,7 @@ export function createCompletionService(deps: {
       const events = deps.engine.stream(
         {
           tenantId,
-          policy,
+          ...routing,
           request: call.request,
           ...(call.requestId && { requestId: call.requestId }),
           ...(call.signal && { signal: call.signal }),

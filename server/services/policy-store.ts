@@ -1,4 +1,4 @@
-import { and, desc, eq, gt } from 'drizzle-orm';
+import { and, desc, eq, gt, ne } from 'drizzle-orm';
 import type { Database } from '../../drizzle/client.js';
 import { policyVersions } from '../../drizzle/schema/index.js';
 import type { Policy } from '../../shared/contracts/policy.js';
@@ -13,7 +13,8 @@ export interface PolicyVersionRow {
   id: string;
   scope: string;
   version: number;
-  status: 'published' | 'rolled_back';
+  /** `canary`: a candidate a canary serves to part of the traffic; never live on its own. */
+  status: 'published' | 'rolled_back' | 'canary';
   note: string | null;
   publishedBy: string;
   publishedAt: Date;
@@ -52,6 +53,25 @@ export function createPolicyStore(
     return (row?.v ?? 0) + 1;
   };
 
+  const scopeTenant = (scope: string) => (scope === GLOBAL_SCOPE ? null : scope);
+
+  const insert = async (
+    actor: Principal,
+    scope: string,
+    draft: unknown,
+    status: 'published' | 'canary',
+    note?: string,
+  ): Promise<PolicyVersionRow> => {
+    const version = await nextVersion(scope);
+    const checked = validatePolicy({ ...(draft as object), version }, routes);
+    if (!checked.ok) throw new InvalidPolicyError(checked.issues);
+    const [row] = await db
+      .insert(policyVersions)
+      .values({ scope, version, status, document: checked.policy, publishedBy: actor.keyId, note: note ?? null })
+      .returning();
+    return row as PolicyVersionRow;
+  };
+
   const store = {
     /** Validates a draft against the route catalogue; issues name the field. */
     validate(draft: unknown) {
@@ -74,12 +94,17 @@ export function createPolicyStore(
     },
 
     async livePolicy(tenantId: string): Promise<Policy> {
+      return (await store.liveScoped(tenantId)).policy;
+    },
+
+    /** The live policy of a tenant and the scope it comes from (the tenant's own, else `global`). */
+    async liveScoped(tenantId: string): Promise<{ scope: string; policy: Policy }> {
       for (const scope of [tenantId, GLOBAL_SCOPE]) {
         if (!live.has(scope)) live.set(scope, (await latest(scope))?.document ?? null);
-        const p = live.get(scope);
-        if (p) return p;
+        const policy = live.get(scope);
+        if (policy) return { scope, policy };
       }
-      return seed;
+      return { scope: GLOBAL_SCOPE, policy: seed };
     },
 
     latest,
@@ -95,29 +120,72 @@ export function createPolicyStore(
 
     /** Publishes a draft as the scope's next version; the document's own `version` is overwritten. Throws InvalidPolicyError. */
     async publish(actor: Principal, scope: string, draft: unknown, note?: string): Promise<PolicyVersionRow> {
-      const version = await nextVersion(scope);
-      const checked = validatePolicy({ ...(draft as object), version }, routes);
-      if (!checked.ok) throw new InvalidPolicyError(checked.issues);
+      const row = await insert(actor, scope, draft, 'published', note);
+      live.delete(scope);
+      await tenants.audit(actor, 'policy.published', `${scope}@${row.version}`, scope === GLOBAL_SCOPE ? null : scope);
+      return row;
+    },
+
+    /** Stores a draft as the scope's next version with status `canary`: not live; a canary serves it. */
+    stageCanary(actor: Principal, scope: string, draft: unknown, note?: string): Promise<PolicyVersionRow> {
+      return insert(actor, scope, draft, 'canary', note);
+    },
+
+    /**
+     * Makes a canary candidate live. It keeps its version when still the scope's newest; otherwise (a version was
+     * published meanwhile) a copy is published as the next version and the candidate is marked rolled back.
+     */
+    async promoteCanary(actor: Principal, candidateId: string): Promise<PolicyVersionRow> {
+      const [candidate] = await db.select().from(policyVersions).where(eq(policyVersions.id, candidateId));
+      if (candidate?.status !== 'canary') throw new InvalidPolicyError([{ path: 'id', message: 'not a canary' }]);
+      const { scope } = candidate;
+      const current = await latest(scope);
+      if (current && current.version > candidate.version) {
+        const copy = await store.publish(actor, scope, candidate.document, `promoted canary ${candidate.version}`);
+        await db.update(policyVersions).set({ status: 'rolled_back' }).where(eq(policyVersions.id, candidateId));
+        return copy;
+      }
       const [row] = await db
-        .insert(policyVersions)
-        .values({ scope, version, document: checked.policy, publishedBy: actor.keyId, note: note ?? null })
+        .update(policyVersions)
+        .set({ status: 'published' })
+        .where(eq(policyVersions.id, candidateId))
         .returning();
       live.delete(scope);
-      await tenants.audit(actor, 'policy.published', `${scope}@${version}`, scope === GLOBAL_SCOPE ? null : scope);
+      await tenants.audit(actor, 'policy.published', `${scope}@${candidate.version}`, scopeTenant(scope));
       return row as PolicyVersionRow;
     },
 
-    /** Makes `toVersion` live again: later versions are marked rolled back. */
+    /** Marks a canary candidate rolled back; it never becomes live. */
+    async retireCanary(candidateId: string): Promise<void> {
+      await db
+        .update(policyVersions)
+        .set({ status: 'rolled_back' })
+        .where(and(eq(policyVersions.id, candidateId), eq(policyVersions.status, 'canary')));
+    },
+
+    /** Makes `toVersion` live again: later published versions are marked rolled back (a running canary's stays). */
     async rollback(actor: Principal, scope: string, toVersion: number): Promise<PolicyVersionRow> {
       const [target] = await db
         .select()
         .from(policyVersions)
-        .where(and(eq(policyVersions.scope, scope), eq(policyVersions.version, toVersion)));
+        .where(
+          and(
+            eq(policyVersions.scope, scope),
+            eq(policyVersions.version, toVersion),
+            ne(policyVersions.status, 'canary'),
+          ),
+        );
       if (!target) throw new InvalidPolicyError([{ path: 'version', message: `no version ${toVersion} for ${scope}` }]);
       await db
         .update(policyVersions)
         .set({ status: 'rolled_back' })
-        .where(and(eq(policyVersions.scope, scope), gt(policyVersions.version, toVersion)));
+        .where(
+          and(
+            eq(policyVersions.scope, scope),
+            gt(policyVersions.version, toVersion),
+            eq(policyVersions.status, 'published'),
+          ),
+        );
       await db.update(policyVersions).set({ status: 'published' }).where(eq(policyVersions.id, target.id));
       live.delete(scope);
       await tenants.audit(actor, 'policy.rolled_back', `${scope}@${toVersion}`, scope === GLOBAL_SCOPE ? null : scope);

@@ -9,6 +9,8 @@ import type { BackstopConfig } from '../config.js';
 import { createMonitoring, type Monitoring, type MonitoringOptions } from '../monitoring/monitoring.js';
 import type { Simulator } from '../providers/simulator/server.js';
 import { systemClock } from '../system-clock.js';
+import { createCanaryGuard } from './canary-guard.js';
+import { createCanaryService, type CanaryService } from './canary-service.js';
 import { createCompletionService, type CompletionService } from './completion-service.js';
 import { createDecisionWriter } from './decision-writer.js';
 import { createDrillService, type DrillService } from './drills.js';
@@ -22,6 +24,7 @@ import { createBudgetLeases, type LeasedBudgetStore } from './budget-leases.js';
 import { createDecisionJournal } from './decision-journal.js';
 import { createPolicyStore, type PolicyStore } from './policy-store.js';
 import { createPrivacySink } from './privacy-sink.js';
+import { createShadowRoutes, type ShadowRoutes } from './shadow-routes.js';
 import type { RateLimits } from './rate-limits.js';
 import type { RedisConnections } from './redis.js';
 import { createSharedState, type SharedState } from './shared-state.js';
@@ -45,8 +48,12 @@ export interface BackstopServices {
   drills: DrillService;
   /** Per-minute limits by tenant, API key and route (config file + `setRateLimit`). */
   rateLimits: RateLimits;
+  /** Canary releases of policy versions (`startCanary`, `promoteCanary`, `rollbackCanary`). Close it on shutdown. */
+  canaries: CanaryService;
   /** Routes and tiers switched off or on for every instance (`setRouteEnabled`, `setTierEnabled`); audited. */
   featureFlags: FeatureFlags;
+  /** Shadow routes: sampled requests mirrored to a candidate route after they are served. Close it on shutdown. */
+  shadows: ShadowRoutes;
   /** What instances share through Redis (or keep in process without it). Close it before the Redis connections. */
   shared: SharedState;
   /** Deferred jobs and human review; its workers run only after `jobs.start()`. Stop it before closing the database. */
@@ -124,7 +131,19 @@ export async function createServices(options: ServicesOptions): Promise<Backstop
     journal.finishRecovery();
     if (left.length > 0) logger.info({ decisions: left.length }, 'decision rows recovered from the journal');
   }
-  const decisionSink = createPrivacySink(decisions, (t) => tenants.contentLoggingOf(t));
+  // Shadow routes see each decision after the privacy sink has taken it, and mirror off the request path.
+  const shadows = createShadowRoutes({
+    db,
+    clock,
+    logger,
+    audit: tenants.audit,
+    routes: config.routes,
+    providers: options.providers,
+    inner: createPrivacySink(decisions, (t) => tenants.contentLoggingOf(t)),
+    redis: options.redis,
+  });
+  await shadows.load();
+  const decisionSink = shadows.sink;
   const jobEvents = new EventEmitter<JobView>();
   const notify = (job: JobView) => jobEvents.emit(job);
   const isBatchPaused = (tenantId: string) => tenants.isBatchPaused(tenantId);
@@ -158,6 +177,8 @@ export async function createServices(options: ServicesOptions): Promise<Backstop
   await tenants.ensureTenant(DEFAULT_TENANT, 'Default tenant');
   await tenants.listTenants();
   await policies.ensureSeed();
+  const canaries = createCanaryService({ db, clock, logger, policies, audit: tenants.audit, redis: options.redis });
+  await canaries.start();
   const completions = createCompletionService({
     db,
     engine,
@@ -168,6 +189,7 @@ export async function createServices(options: ServicesOptions): Promise<Backstop
     clock,
     newId: randomUUID,
     rateLimits: shared.rateLimits,
+    canaries,
   });
   const monitoring = createMonitoring(
     {
@@ -184,6 +206,9 @@ export async function createServices(options: ServicesOptions): Promise<Backstop
     options.monitoring,
   );
   await monitoring.alerts.ensureSeed();
+  // Counts canary-arm decisions as the engine records them; a crossed threshold rolls the canary back.
+  const canaryGuard = createCanaryGuard({ canaries, alerts: monitoring.alerts, clock, newId: randomUUID, logger });
+  engine.events.onDecision((d) => canaryGuard.observe(d));
   jobEvents.event((job) => monitoring.pubsub.publish('job:updated', job));
   const worker = createJobWorker({
     queue: jobQueue,
@@ -235,7 +260,9 @@ export async function createServices(options: ServicesOptions): Promise<Backstop
     monitoring,
     drills,
     rateLimits: shared.rateLimits,
+    canaries,
     featureFlags: shared.featureFlags,
+    shadows,
     shared,
     jobs,
     logger,

@@ -1,6 +1,6 @@
 import type { BudgetBand } from '../contracts/budget.js';
 import type { CompletionRequest, DegradedReason } from '../contracts/completion.js';
-import type { AttemptRecord, Decision, DecisionOutcome } from '../contracts/decision.js';
+import type { AttemptRecord, CanaryArm, Decision, DecisionOutcome } from '../contracts/decision.js';
 import type { TrafficClass } from '../contracts/policy.js';
 import type { RouteSpec } from '../contracts/route.js';
 import type { EventEmitter } from './events.js';
@@ -14,6 +14,8 @@ export class DecisionDraft {
   finished = false;
   /** The deferred job this run belongs to, stamped on the decision whatever its outcome. */
   jobId: string | undefined;
+  /** The canary running for the request's scope and the arm it was put on, stamped on the decision. */
+  canary: { id: string; arm: CanaryArm } | undefined;
 
   constructor(
     readonly id: string,
@@ -101,6 +103,7 @@ export class DecisionDraft {
       inputTokens: sum('inputTokens'),
       outputTokens: sum('outputTokens'),
       ...(jobId !== undefined && { jobId }),
+      ...(this.canary && { canaryId: this.canary.id, canaryArm: this.canary.arm }),
     };
   }
 }

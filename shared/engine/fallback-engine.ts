@@ -1,5 +1,5 @@
 import type { CompletionRequest, CompletionResult } from '../contracts/completion.js';
-import type { AttemptRecord, Decision } from '../contracts/decision.js';
+import type { AttemptRecord, CanaryArm, Decision } from '../contracts/decision.js';
 import type { Policy } from '../contracts/policy.js';
 import type { RouteSpec } from '../contracts/route.js';
 import { callRoute, type Invoke } from './attempt.js';
@@ -80,6 +80,8 @@ export interface CompleteInput {
    * the same job instead of making a new one.
    */
   jobId?: string;
+  /** The canary of the request's scope and the arm the caller put it on (`policy` is that arm's); on the decision. */
+  canary?: { id: string; arm: CanaryArm };
 }
 
 export interface FallbackEngine {
@@ -143,6 +145,7 @@ export function createFallbackEngine(options: FallbackEngineOptions): FallbackEn
       emit.attempt,
     );
     draft.jobId = input.jobId;
+    draft.canary = input.canary;
     try {
       return await execute(input, invoke, draft, streaming);
     } catch (e) {

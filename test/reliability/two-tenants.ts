@@ -34,7 +34,10 @@ export interface TenantSeed {
   marker: string;
   key: string;
   revokedKey: string;
-  ids: Record<'keys' | 'decisions' | 'jobs' | 'reviews' | 'rules' | 'events' | 'policies', string[]>;
+  ids: Record<
+    'keys' | 'decisions' | 'jobs' | 'reviews' | 'rules' | 'events' | 'policies' | 'shadows' | 'canaries',
+    string[]
+  >;
 }
 
 /** Everything that identifies a tenant's data: its id, the text in its prompts and names, and its record ids. */
@@ -72,6 +75,8 @@ const CREATE_KEY = /* GraphQL */ `
     }
   }
 `;
+const START_SHADOW = `mutation ($input: StartShadowRouteInput!) { startShadowRoute(input: $input) { id } }`;
+const START_CANARY = `mutation ($input: StartCanaryInput!) { startCanary(input: $input) { id } }`;
 const CREATE_RULE = `mutation ($input: CreateAlertRuleInput!) { createAlertRule(input: $input) { id } }`;
 const PUBLISH = /* GraphQL */ `
   mutation ($id: String!, $doc: JSON!, $note: String) {
@@ -163,7 +168,21 @@ export async function startTwoTenants(): Promise<TwoTenants> {
     for (const cls of ['critical', 'non_critical'])
       decisions.push((await complete(key, cls, prompt(marker))).decisionId);
     const ids = { keys: [me.keyId, made.apiKey.id, revoked.apiKey.id], decisions, jobs: [], reviews: [], events: [] };
-    const seeded = { rules: rules.map((r) => r.createAlertRule.id), policies: [policy.publishPolicy.id] };
+    // Stopped at once: listed (with its comparison) but mirroring nothing while the suite compares rows.
+    const shadow = await admin(START_SHADOW, {
+      input: { tenantId: id, routeId: 'gpt-4o-mini', sampleRate: 1, budgetUsd: 1 },
+    });
+    await admin(`mutation ($id: ID!) { stopShadowRoute(id: $id) { id } }`, { id: shadow.startShadowRoute.id });
+    // Left running: requests without a user id stay on its baseline, so the suite's traffic is unchanged.
+    const canary = await admin(START_CANARY, {
+      input: { scope: id, percent: 10, document: seedPolicy(), note: `${marker} canary` },
+    });
+    const seeded = {
+      rules: rules.map((r) => r.createAlertRule.id),
+      policies: [policy.publishPolicy.id],
+      shadows: [shadow.startShadowRoute.id],
+      canaries: [canary.startCanary.id],
+    };
     return { id, marker, key, revokedKey: revoked.key, ids: { ...ids, ...seeded } };
   };
 

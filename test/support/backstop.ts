@@ -109,9 +109,11 @@ export async function startTestBackstop(
     fetch: fetchApp,
     async close() {
       await services.jobs.stop();
+      await services.shadows.close();
       services.drills.close();
       await services.monitoring.stop();
       services.shared.close();
+      services.canaries.close();
       await redis?.close();
       await services.budgets.close();
       await services.decisions.close();

@@ -32,7 +32,7 @@ export interface PolicyHistoryProps {
   onRolledBack(version: number): void;
 }
 
-const STATUS_BADGE = { published: 'ok', rolled_back: 'warn' } as const;
+const STATUS_BADGE = { published: 'ok', rolled_back: 'warn', canary: 'info' } as const;
 
 /** A scope's versions, newest first; an admin can make an older published version live again. */
 export function PolicyHistory({ scope, versions: refs, readOnly, onRolledBack }: PolicyHistoryProps) {

@@ -20,6 +20,8 @@ function mockWith(answers: Answers = {}): MockClient {
   const defaults: Answers = {
     PoliciesQuery: (v) => policiesAnswer(v.scope as string),
     PolicyDiffQuery: () => noChanges,
+    CanaryPanelQuery: () => ({ canaries: [] }),
+    ShadowPanelQuery: () => ({ shadowRoutes: [], routes: [] }),
     PublishPolicyMutation: () => ({ publishPolicy: { id: 'v4', version: 4, status: 'published' } }),
     RollbackPolicyMutation: (v) => ({
       rollbackPolicy: { id: `v${v.version}`, version: v.version, status: 'published' },

@@ -7,7 +7,9 @@ import { PolicyDiff, PolicyDiff_DiffFragment } from '../components/policy-diff.j
 import { PolicyHistory, PolicyHistory_VersionFragment } from '../components/policy-history.js';
 import { PolicyMatrix, PolicyMatrix_RouteFragment } from '../components/policy-matrix.js';
 import { PolicyPublish } from '../components/policy-publish.js';
+import { ShadowPanel } from '../components/shadow-panel.js';
 import { ReplayPanel } from '../components/replay-panel.js';
+import { CanaryPanel } from '../components/canary-panel.js';
 import { Empty, ErrorState, Loading } from '../components/states.js';
 import { useSession } from '../lib/auth.js';
 import { graphql } from '../lib/graphql.js';
@@ -182,7 +184,15 @@ export function PoliciesPage({ debounceMs = 400 }: PoliciesPageProps) {
             onReset={() => setEdit(null)}
           />
         )}
+        <CanaryPanel
+          scope={scope}
+          draft={draft}
+          readOnly={readOnly}
+          blocked={issues.length > 0 ? 'Fix the problems above to start a canary from the draft.' : null}
+          onChanged={refresh}
+        />
         <PolicyHistory scope={scope} versions={data.policyVersions} readOnly={readOnly} onRolledBack={refresh} />
+        <ShadowPanel scope={scope} readOnly={readOnly} />
       </>
     );
   }

@@ -5,6 +5,7 @@ import {
   FAILURE_KINDS,
   type AttemptRecord,
   type BreakerState,
+  type CanaryArm,
   type DecisionOutcome,
   type FailureKind,
 } from '../../../shared/contracts/decision.js';
@@ -31,8 +32,9 @@ import { BreakerStateEnum } from './route.js';
 import { Tenant } from './tenant.js';
 
 export const DecisionOutcomeEnum = builder.enumType('DecisionOutcome', { values: DECISION_OUTCOMES });
+const CanaryArmEnum = builder.enumType('CanaryArm', { values: ['canary', 'baseline'] as const });
 const AttemptOutcomeEnum = builder.enumType('AttemptOutcome', { values: ['success', 'failure', 'skipped'] as const });
-const FailureKindEnum = builder.enumType('FailureKind', { values: FAILURE_KINDS });
+export const FailureKindEnum = builder.enumType('FailureKind', { values: FAILURE_KINDS });
 
 /** One try (or skip) of one route within a decision. */
 export const Attempt = builder.objectRef<AttemptRow>('Attempt').implement({
@@ -89,6 +91,16 @@ export const Decision = builder.objectRef<DecisionRow>('Decision').implement({
     featureId: t.exposeString('featureId', { nullable: true }),
     workflowId: t.exposeString('workflowId', { nullable: true }),
     jobId: t.exposeString('jobId', { nullable: true }),
+    canaryId: t.exposeString('canaryId', {
+      nullable: true,
+      description: 'The canary running for the request’s scope and class, if any (see `canaries`).',
+    }),
+    canaryArm: t.field({
+      type: CanaryArmEnum,
+      nullable: true,
+      description: '`canary`: the candidate policy served it; `baseline`: the live one did.',
+      resolve: (d) => (d.canaryArm as CanaryArm | null) ?? null,
+    }),
     promptHash: t.exposeString('promptHash', { nullable: true, description: 'SHA-256 of the prompt.' }),
     promptChars: t.exposeInt('promptChars', { nullable: true }),
     content: t.field({

@@ -8,7 +8,10 @@ import { assertAdmin, assertAuthenticated, tenantScope, type GraphQLContext } fr
 import { clientError, toGraphQLError } from '../errors.js';
 import { parseInput } from '../validation.js';
 
-const PolicyStatusEnum = builder.enumType('PolicyStatus', { values: ['published', 'rolled_back'] as const });
+const PolicyStatusEnum = builder.enumType('PolicyStatus', {
+  description: '`canary`: a candidate served only to the share of traffic its canary assigns it (see `canaries`).',
+  values: ['published', 'rolled_back', 'canary'] as const,
+});
 const ChangeKindEnum = builder.enumType('PolicyChangeKind', { values: ['added', 'removed', 'changed'] as const });
 
 /** One published version of a scope's policy. */
