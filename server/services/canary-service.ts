@@ -15,7 +15,7 @@ import type { Policy, TrafficClass } from '../../shared/contracts/policy.js';
 import { canaryArm } from '../../shared/engine/canary-assignment.js';
 import type { Clock } from '../../shared/engine/ports.js';
 import { clientError } from '../graphql/errors.js';
-import { createCanarySync } from './canary-sync.js';
+import { createTableSync } from './table-sync.js';
 import { GLOBAL_SCOPE, type PolicyStore } from './policy-store.js';
 import type { RedisConnections } from './redis.js';
 import type { Principal, TenantStore } from './tenant-store.js';
@@ -103,7 +103,15 @@ export function createCanaryService(options: CanaryServiceOptions) {
     for (const [scope, was] of byScope) if (next.get(scope)?.id !== was.id) policies.invalidate(scope);
     byScope = next;
   };
-  const sync = createCanarySync({ ...options, load });
+  const sync = createTableSync({
+    what: 'canaries',
+    channel: 'canaries',
+    clock,
+    logger: options.logger,
+    redis: options.redis,
+    load,
+    ...(options.pollEveryMs !== undefined && { pollEveryMs: options.pollEveryMs }),
+  });
 
   const getRow = async (id: string) => {
     const [row] = await db.select().from(canaries).where(eq(canaries.id, id));

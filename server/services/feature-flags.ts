@@ -4,6 +4,7 @@ import { featureFlags } from '../../drizzle/schema/index.js';
 import type { TrafficClass } from '../../shared/contracts/policy.js';
 import type { Clock, RouteSwitch } from '../../shared/engine/ports.js';
 import type { RedisConnections } from './redis.js';
+import { createTableSync } from './table-sync.js';
 import type { Principal, TenantStore } from './tenant-store.js';
 
 /** Tier indexes a tier flag may name: the primary and the two fallbacks of the policy matrix (0, 1, 2). */
@@ -88,18 +89,10 @@ const toFlag = (row: typeof featureFlags.$inferSelect): FeatureFlag => ({
  * createFallbackEngine({ ..., routeSwitch: flags.routeSwitch });
  */
 export function createFeatureFlags(options: FeatureFlagsOptions): FeatureFlags {
-  const { db, clock, logger, redis } = options;
-  const pollEveryMs = options.pollEveryMs ?? 1_000;
-  const pollWithRedisEveryMs = options.pollWithRedisEveryMs ?? 10_000;
+  const { db, clock, logger } = options;
   let flags = new Map<string, FeatureFlag>();
   let anyOff = false;
   let loaded = false;
-  let failing = false;
-  let closed = false;
-  let running: Promise<void> | undefined;
-  let queued: Promise<void> | undefined;
-  let cancelPoll: (() => void) | undefined;
-  const stops: (() => void)[] = [];
 
   const apply = (next: Map<string, FeatureFlag>) => {
     if (loaded) {
@@ -114,40 +107,19 @@ export function createFeatureFlags(options: FeatureFlagsOptions): FeatureFlags {
     loaded = true;
   };
 
-  const load = async () => {
-    try {
+  const sync = createTableSync({
+    what: 'feature flags',
+    channel: CHANNEL,
+    clock,
+    logger,
+    redis: options.redis,
+    load: async () => {
       const rows = await db.select().from(featureFlags);
       apply(new Map(rows.map((r) => [r.id, toFlag(r)])));
-      if (failing) logger.info('feature flags read again');
-      failing = false;
-    } catch (e) {
-      // Once per outage, not once a second: the last snapshot keeps applying meanwhile.
-      if (!failing && !closed) logger.warn({ err: e }, 'feature flags not read; keeping the last ones');
-      failing = true;
-    }
-  };
-
-  const reload = (): Promise<void> => {
-    if (!running) {
-      running = load().finally(() => {
-        running = undefined;
-      });
-      return running;
-    }
-    // The read under way may have begun before the change this call was told of: read once more after it.
-    queued ??= running.then(() => {
-      queued = undefined;
-      return reload();
-    });
-    return queued;
-  };
-
-  const schedule = () => {
-    cancelPoll?.();
-    if (closed) return;
-    const ms = redis?.status() === 'ok' ? pollWithRedisEveryMs : pollEveryMs;
-    cancelPoll = clock.setTimeout(() => void reload().then(schedule), ms);
-  };
+    },
+    ...(options.pollEveryMs !== undefined && { pollEveryMs: options.pollEveryMs }),
+    ...(options.pollWithRedisEveryMs !== undefined && { pollWithRedisEveryMs: options.pollWithRedisEveryMs }),
+  });
 
   const routeSwitch: RouteSwitch = {
     isEnabled(route, tier, trafficClass) {
@@ -189,39 +161,15 @@ export function createFeatureFlags(options: FeatureFlagsOptions): FeatureFlags {
         .returning();
       const flag = toFlag(row!);
       // A read of the table that began before this write must not undo it here.
-      await running;
+      await sync.settled();
       apply(new Map(flags).set(id, flag));
-      if (redis?.status() === 'ok') {
-        redis.commands.publish(`${redis.prefix}${CHANNEL}`, redis.instanceId).catch(() => undefined);
-      }
+      sync.announce();
       await options.audit(actor, enabled ? 'feature_flag.enabled' : 'feature_flag.disabled', id, null, { reason });
       return flag;
     },
 
-    reload,
-
-    async start() {
-      // Listen before the first read, so that a change made in between is not missed until the next poll.
-      if (redis) {
-        stops.push(
-          redis.subscribe(CHANNEL, (from) => {
-            if (from !== redis.instanceId) void reload();
-          }),
-          // Messages sent while Redis was away are lost: catch up on its return; poll faster while it is away.
-          redis.onStatusChange((status) => {
-            if (status === 'ok') void reload();
-            schedule();
-          }),
-        );
-      }
-      await reload();
-      schedule();
-    },
-
-    close() {
-      closed = true;
-      cancelPoll?.();
-      stops.forEach((stop) => stop());
-    },
+    reload: sync.reload,
+    start: sync.start,
+    close: sync.close,
   };
 }

@@ -6,6 +6,7 @@ import type { Clock, DecisionSink, ProviderResolver, Random } from '../../shared
 import type { RedisConnections } from './redis.js';
 import { createShadowMirror, type ShadowMirror } from './shadow-mirror.js';
 import { createShadowStore, type ShadowStore } from './shadow-store.js';
+import { createTableSync } from './table-sync.js';
 import type { Principal, TenantStore } from './tenant-store.js';
 
 export interface ShadowRoutesOptions {
@@ -70,13 +71,6 @@ export function createShadowRoutes(options: ShadowRoutesOptions): ShadowRoutes {
   const { clock, logger, redis } = options;
   const store: ShadowStore = createShadowStore(options.db, clock, options.audit);
   let active: readonly ShadowRoute[] = [];
-  let failing = false;
-  let closed = false;
-  let running: Promise<void> | undefined;
-  let queued: Promise<void> | undefined;
-  let cancelPoll: (() => void) | undefined;
-  const stops: (() => void)[] = [];
-
   const mirror = createShadowMirror({
     inner: options.inner,
     ledger: store,
@@ -89,45 +83,20 @@ export function createShadowRoutes(options: ShadowRoutesOptions): ShadowRoutes {
     ...(options.maxInFlight !== undefined && { maxInFlight: options.maxInFlight }),
   });
 
-  const read = async () => {
-    try {
+  // The last snapshot keeps mirroring while the table cannot be read; the budget is checked in the database anyway.
+  const sync = createTableSync({
+    what: 'shadow routes',
+    channel: CHANNEL,
+    clock,
+    logger,
+    redis,
+    load: async () => {
       active = await store.list({ status: 'running' });
-      failing = false;
-    } catch (e) {
-      // Once per outage: the last snapshot keeps mirroring meanwhile, and the budget is checked in the database.
-      if (!failing && !closed) logger.warn({ err: e }, 'shadow routes not read; keeping the last ones');
-      failing = true;
-    }
-  };
-
-  const reload = (): Promise<void> => {
-    if (!running) {
-      running = read().finally(() => {
-        running = undefined;
-      });
-      return running;
-    }
-    // The read under way may have begun before the change this call was told of: read once more after it.
-    queued ??= running.then(() => {
-      queued = undefined;
-      return reload();
-    });
-    return queued;
-  };
-
-  const schedule = () => {
-    cancelPoll?.();
-    if (closed) return;
-    const ms = redis?.status() === 'ok' ? (options.pollWithRedisEveryMs ?? 10_000) : (options.pollEveryMs ?? 1_000);
-    cancelPoll = clock.setTimeout(() => void reload().then(schedule), ms);
-  };
-
-  const changed = async () => {
-    await reload();
-    if (redis?.status() === 'ok') {
-      redis.commands.publish(`${redis.prefix}${CHANNEL}`, redis.instanceId).catch(() => undefined);
-    }
-  };
+    },
+    ...(options.pollEveryMs !== undefined && { pollEveryMs: options.pollEveryMs }),
+    ...(options.pollWithRedisEveryMs !== undefined && { pollWithRedisEveryMs: options.pollWithRedisEveryMs }),
+  });
+  const changed = () => sync.changed();
 
   return {
     sink: mirror.sink,
@@ -149,26 +118,10 @@ export function createShadowRoutes(options: ShadowRoutesOptions): ShadowRoutes {
       if (shadow) await changed();
       return shadow;
     },
-    reload,
-    async load() {
-      if (redis) {
-        stops.push(
-          redis.subscribe(CHANNEL, (from) => {
-            if (from !== redis.instanceId) void reload();
-          }),
-          redis.onStatusChange((status) => {
-            if (status === 'ok') void reload();
-            schedule();
-          }),
-        );
-      }
-      await reload();
-      schedule();
-    },
+    reload: sync.reload,
+    load: sync.start,
     async close() {
-      closed = true;
-      cancelPoll?.();
-      stops.forEach((stop) => stop());
+      sync.close();
       await mirror.close();
     },
   };
