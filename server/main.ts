@@ -47,6 +47,7 @@ const app = createApp(services, {
   metricsPublic: env.BACKSTOP_METRICS_PUBLIC,
 });
 services.monitoring.start();
+services.canaryGuard.start();
 services.jobs.start();
 const tracing = createTracing({ ...(env.BACKSTOP_OTEL_ENDPOINT && { endpoint: env.BACKSTOP_OTEL_ENDPOINT }) });
 tracing.attach(services.engine);
@@ -87,6 +88,7 @@ async function shutdown(signal: string) {
   services.drills.close();
   await services.monitoring.stop();
   services.shared.close();
+  services.canaryGuard.close();
   services.canaries.close();
   await redis?.close();
   await tracing.shutdown();

@@ -272,4 +272,58 @@ describe.each(await testDatabases())('canary service ($name)', ({ open }) => {
     expect((await route('default', 'u1')).canary).toBeUndefined();
     expect(await audits()).toEqual(['canary.started', 'canary.rolled_back']);
   });
+
+  it('rolls back from the decision log what no single instance saw enough of, on its periodic check', async () => {
+    const { service } = await instance();
+    const clock = createFakeClock();
+    const announced: AlertEvent[] = [];
+    const guard = (name: string) =>
+      createCanaryGuard({
+        canaries: service,
+        alerts: { announce: async (events) => void announced.push(...events.map((e) => ({ ...e, ruleName: name }))) },
+        clock,
+        newId: randomUUID,
+        logger: silent,
+        checkEveryMs: 5_000,
+      });
+    const [a, b] = [guard('a'), guard('b')];
+    const canary = await service.startCanary(admin, input({ percent: 100, maxErrorRate: 0.2, minRequests: 20 }));
+    // Two instances served 12 canary requests each, 6 of them failed: neither reached minRequests on its own.
+    const served = Array.from({ length: 24 }, (_, i) => ({
+      id: randomUUID(),
+      tenantId: 'default',
+      trafficClass: 'critical',
+      policyVersion: canary.candidateVersion,
+      outcome: i % 4 === 0 ? 'failed' : 'success',
+      sensitive: false,
+      finalTier: 0,
+      degraded: false,
+      degradedReasons: [],
+      budgetBand: 'normal',
+      totalLatencyMs: 40,
+      totalCostUsd: 0.001,
+      inputTokens: 1,
+      outputTokens: 1,
+      attemptCount: 1,
+      canaryId: canary.id,
+      canaryArm: 'canary',
+      startedAt: new Date(),
+    }));
+    for (const [i, row] of served.entries()) {
+      (i % 2 ? a : b).observe({ ...row, canaryArm: 'canary', startedAtMs: 0, attempts: [] } as unknown as Decision);
+    }
+    await Promise.all([a.settled(), b.settled()]);
+    expect((await service.get(canary.id))?.status).toBe('running');
+    await handle.db.insert(decisions).values(served);
+    a.start();
+    await clock.advance(4_999);
+    expect((await service.get(canary.id))?.status).toBe('running');
+    await clock.advance(1);
+    await vi.waitFor(async () => expect((await service.get(canary.id))?.status).toBe('rolled_back'));
+    await a.settled();
+    a.close();
+    const ended = await service.get(canary.id);
+    expect(ended?.endedReason).toBe('error rate 25.0% above 20.0% after 24 canary requests');
+    expect(announced).toEqual([expect.objectContaining({ ruleId: 'canary_rollback', ruleName: 'a', value: 0.25 })]);
+  });
 });

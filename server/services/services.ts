@@ -9,7 +9,7 @@ import type { BackstopConfig } from '../config.js';
 import { createMonitoring, type Monitoring, type MonitoringOptions } from '../monitoring/monitoring.js';
 import type { Simulator } from '../providers/simulator/server.js';
 import { systemClock } from '../system-clock.js';
-import { createCanaryGuard } from './canary-guard.js';
+import { createCanaryGuard, type CanaryGuard } from './canary-guard.js';
 import { createCanaryService, type CanaryService } from './canary-service.js';
 import { createCompletionService, type CompletionService } from './completion-service.js';
 import { createDecisionWriter } from './decision-writer.js';
@@ -50,6 +50,11 @@ export interface BackstopServices {
   rateLimits: RateLimits;
   /** Canary releases of policy versions (`startCanary`, `promoteCanary`, `rollbackCanary`). Close it on shutdown. */
   canaries: CanaryService;
+  /**
+   * Rolls canaries back past their thresholds: counts this instance's canary decisions at once, and reads every
+   * instance's figures from the decision log every 5 s after `canaryGuard.start()`. Close it on shutdown.
+   */
+  canaryGuard: CanaryGuard;
   /** Routes and tiers switched off or on for every instance (`setRouteEnabled`, `setTierEnabled`); audited. */
   featureFlags: FeatureFlags;
   /** Shadow routes: sampled requests mirrored to a candidate route after they are served. Close it on shutdown. */
@@ -261,6 +266,7 @@ export async function createServices(options: ServicesOptions): Promise<Backstop
     drills,
     rateLimits: shared.rateLimits,
     canaries,
+    canaryGuard,
     featureFlags: shared.featureFlags,
     shadows,
     shared,

@@ -44,19 +44,39 @@ export function createCanaryHealth(): CanaryHealth {
       latency[slot]!++;
     },
     breach(t) {
-      if (requests === 0 || requests < t.minRequests) return undefined;
-      const errorRate = errors / requests;
-      if (t.maxErrorRate !== null && errorRate > t.maxErrorRate)
-        return { metric: 'error_rate', value: errorRate, threshold: t.maxErrorRate, requests };
-      const fallbackRate = fallbacks / requests;
-      if (t.maxFallbackRate !== null && fallbackRate > t.maxFallbackRate)
-        return { metric: 'fallback_rate', value: fallbackRate, threshold: t.maxFallbackRate, requests };
-      const p95 = estimateQuantile(latency, 0.95);
-      if (t.maxP95Ms !== null && p95 !== undefined && p95 > t.maxP95Ms)
-        return { metric: 'p95_latency_ms', value: p95, threshold: t.maxP95Ms, requests };
-      return undefined;
+      if (requests === 0) return undefined;
+      return breachOf(
+        {
+          requests,
+          errorRate: errors / requests,
+          fallbackRate: fallbacks / requests,
+          p95LatencyMs: estimateQuantile(latency, 0.95) ?? null,
+        },
+        t,
+      );
     },
   };
+}
+
+/** An arm's figures, counted here or read from the decision log (the canary comparison). */
+export interface CanaryArmFigures {
+  requests: number;
+  errorRate: number | null;
+  fallbackRate: number | null;
+  p95LatencyMs: number | null;
+}
+
+/** The first threshold an arm's figures cross once `minRequests` are in (error rate, then fallback rate, then p95). */
+export function breachOf(f: CanaryArmFigures, t: CanaryThresholds): CanaryBreach | undefined {
+  const { requests } = f;
+  if (requests === 0 || requests < t.minRequests) return undefined;
+  if (t.maxErrorRate !== null && f.errorRate !== null && f.errorRate > t.maxErrorRate)
+    return { metric: 'error_rate', value: f.errorRate, threshold: t.maxErrorRate, requests };
+  if (t.maxFallbackRate !== null && f.fallbackRate !== null && f.fallbackRate > t.maxFallbackRate)
+    return { metric: 'fallback_rate', value: f.fallbackRate, threshold: t.maxFallbackRate, requests };
+  if (t.maxP95Ms !== null && f.p95LatencyMs !== null && f.p95LatencyMs > t.maxP95Ms)
+    return { metric: 'p95_latency_ms', value: f.p95LatencyMs, threshold: t.maxP95Ms, requests };
+  return undefined;
 }
 
 /** The breach in words, for the canary's ended reason and the alert message. */

@@ -84,7 +84,10 @@ export async function startTestBackstop(
     return Promise.resolve(app.fetch(new Request(`http://backstop.test${path}`, { ...rest, headers })));
   };
 
-  if (startMonitoring) services.monitoring.start();
+  if (startMonitoring) {
+    services.monitoring.start();
+    services.canaryGuard.start();
+  }
   if (startJobs) services.jobs.start();
 
   return {
@@ -113,6 +116,7 @@ export async function startTestBackstop(
       services.drills.close();
       await services.monitoring.stop();
       services.shared.close();
+      services.canaryGuard.close();
       services.canaries.close();
       await redis?.close();
       await services.budgets.close();
