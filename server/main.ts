@@ -90,6 +90,7 @@ async function shutdown(signal: string) {
   services.shared.close();
   services.canaryGuard.close();
   services.canaries.close();
+  services.policies.close();
   await redis?.close();
   await tracing.shutdown();
   await services.budgets.close();

@@ -5,6 +5,7 @@ import type { Policy } from '../../shared/contracts/policy.js';
 import type { RouteSpec } from '../../shared/contracts/route.js';
 import { InvalidPolicyError } from '../../shared/engine/errors.js';
 import { validatePolicy } from '../../shared/engine/policy-matrix.js';
+import { createTableSync, type TableSyncOptions } from './table-sync.js';
 import type { Principal, TenantStore } from './tenant-store.js';
 
 export const GLOBAL_SCOPE = 'global';
@@ -23,15 +24,39 @@ export interface PolicyVersionRow {
 
 /**
  * Versioned policies per scope ('global' or a tenant id). The live policy of a tenant is its own latest published
- * version, else the global one. Published policies are cached; publishing on this instance refreshes the cache.
+ * version, else the global one. Live policies are cached; a publish, promotion or rollback on this instance drops the
+ * scope's entry at once. With `sync`, other instances' changes are picked up too (after `start()`): a change is
+ * announced on Redis, and the table's latest published versions are read every second without it; only scopes whose
+ * version changed are dropped, so requests keep their cache hits.
  */
 export function createPolicyStore(
   db: Database,
   routes: ReadonlyMap<string, RouteSpec>,
   tenants: TenantStore,
   seed: Policy,
+  sync?: Pick<TableSyncOptions, 'clock' | 'logger' | 'redis' | 'pollEveryMs'>,
 ) {
   const live = new Map<string, Policy | null>();
+
+  /** Drops the cached scopes whose latest published version is no longer the cached one. */
+  const refresh = async (): Promise<void> => {
+    if (live.size === 0) return;
+    const rows = await db
+      .selectDistinctOn([policyVersions.scope], { scope: policyVersions.scope, version: policyVersions.version })
+      .from(policyVersions)
+      .where(eq(policyVersions.status, 'published'))
+      .orderBy(policyVersions.scope, desc(policyVersions.version));
+    const current = new Map(rows.map((r) => [r.scope, r.version]));
+    for (const [scope, policy] of live) {
+      if ((policy?.version ?? null) !== (current.get(scope) ?? null)) live.delete(scope);
+    }
+  };
+  const changes = sync && createTableSync({ ...sync, what: 'policies', channel: 'policies', load: refresh });
+  /** After a change on this instance: its cache entry is dropped; the other instances are told. */
+  const changed = (scope: string) => {
+    live.delete(scope);
+    changes?.announce();
+  };
 
   const latest = async (scope: string): Promise<PolicyVersionRow | undefined> => {
     const [row] = await db
@@ -121,7 +146,7 @@ export function createPolicyStore(
     /** Publishes a draft as the scope's next version; the document's own `version` is overwritten. Throws InvalidPolicyError. */
     async publish(actor: Principal, scope: string, draft: unknown, note?: string): Promise<PolicyVersionRow> {
       const row = await insert(actor, scope, draft, 'published', note);
-      live.delete(scope);
+      changed(scope);
       await tenants.audit(actor, 'policy.published', `${scope}@${row.version}`, scope === GLOBAL_SCOPE ? null : scope);
       return row;
     },
@@ -150,7 +175,7 @@ export function createPolicyStore(
         .set({ status: 'published' })
         .where(eq(policyVersions.id, candidateId))
         .returning();
-      live.delete(scope);
+      changed(scope);
       await tenants.audit(actor, 'policy.published', `${scope}@${candidate.version}`, scopeTenant(scope));
       return row as PolicyVersionRow;
     },
@@ -187,7 +212,7 @@ export function createPolicyStore(
           ),
         );
       await db.update(policyVersions).set({ status: 'published' }).where(eq(policyVersions.id, target.id));
-      live.delete(scope);
+      changed(scope);
       await tenants.audit(actor, 'policy.rolled_back', `${scope}@${toVersion}`, scope === GLOBAL_SCOPE ? null : scope);
       return { ...(target as PolicyVersionRow), status: 'published' };
     },
@@ -196,6 +221,19 @@ export function createPolicyStore(
     invalidate(scope?: string) {
       if (scope) live.delete(scope);
       else live.clear();
+    },
+
+    /** Reads the latest published versions now and drops the cached scopes that changed. */
+    refresh,
+
+    /** Starts following other instances' changes (with `sync`). */
+    async start(): Promise<void> {
+      await changes?.start();
+    },
+
+    /** Stops following them. */
+    close(): void {
+      changes?.close();
     },
   };
   return store;

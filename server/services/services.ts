@@ -109,7 +109,11 @@ export async function createServices(options: ServicesOptions): Promise<Backstop
   const clock = options.clock ?? systemClock;
   const db = database.db;
   const tenants = createTenantStore(db, clock.now);
-  const policies = createPolicyStore(db, config.routes, tenants, config.policy);
+  const policies = createPolicyStore(db, config.routes, tenants, config.policy, {
+    clock,
+    logger,
+    redis: options.redis,
+  });
   // Requests carve their holds from a leased slice of the budget: no database round trip on the hot path.
   const budgets = createBudgetLeases(createPgBudgetStore({ db, clock }), {
     clock,
@@ -182,6 +186,7 @@ export async function createServices(options: ServicesOptions): Promise<Backstop
   await tenants.ensureTenant(DEFAULT_TENANT, 'Default tenant');
   await tenants.listTenants();
   await policies.ensureSeed();
+  await policies.start();
   const canaries = createCanaryService({ db, clock, logger, policies, audit: tenants.audit, redis: options.redis });
   await canaries.start();
   const completions = createCompletionService({

@@ -118,6 +118,7 @@ export async function startTestBackstop(
       services.shared.close();
       services.canaryGuard.close();
       services.canaries.close();
+      services.policies.close();
       await redis?.close();
       await services.budgets.close();
       await services.decisions.close();
