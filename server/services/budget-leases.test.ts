@@ -12,7 +12,8 @@ const T0 = Date.UTC(2026, 5, 10, 12);
 
 /** The store's view of the database, with a switch that makes it unreachable. */
 function switchable(db: Database) {
-  const state = { down: false, statements: 0 };
+  // loseReplies: the next transactions commit, but their caller sees a cut connection (the reply never came back).
+  const state = { down: false, statements: 0, loseReplies: 0 };
   const fail = () => Promise.reject(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }));
   const wrap = <T extends object>(target: T): T =>
     new Proxy(target, {
@@ -22,7 +23,12 @@ function switchable(db: Database) {
         if (prop === 'transaction')
           return (fn: Parameters<Database['transaction']>[0]) => {
             state.statements++;
-            return state.down ? fail() : (t as Database).transaction(fn);
+            if (state.down) return fail();
+            if (state.loseReplies > 0) {
+              state.loseReplies--;
+              return (t as Database).transaction(fn).then(fail);
+            }
+            return (t as Database).transaction(fn);
           };
         if (['select', 'insert', 'update', 'delete', 'execute'].includes(String(prop)))
           return (...args: unknown[]) => {
@@ -205,6 +211,37 @@ describe.each(await testDatabases())('budget leases ($name)', ({ open }) => {
     state.down = false;
     await store.flush();
     expect(await charged()).toBeCloseTo(0.21, 9);
+  });
+
+  it('charges spend once when a charge committed but its reply was lost, and charges later spend after it', async () => {
+    const { store, reserve, state, charged } = await setup(1_000);
+    for (let i = 0; i < 5; i++) await store.settle((await reserve(store, 0.01)).reservationId, 0.01);
+    state.loseReplies = 1;
+    await store.flush();
+    expect(state.loseReplies).toBe(0);
+    expect(await charged()).toBeCloseTo(0.05, 9); // committed, though the store was told otherwise
+    for (let i = 0; i < 3; i++) await store.settle((await reserve(store, 0.01)).reservationId, 0.01);
+    await store.flush();
+    expect(await charged()).toBeCloseTo(0.08, 9);
+    await store.close();
+    expect(await charged()).toBeCloseTo(0.08, 9);
+  });
+
+  it('settles a request once when its settle committed but the reply was lost and it is sent again', async () => {
+    const { tenantId, charged } = await setup(1_000);
+    const clock = createFakeClock(T0);
+    const exact = createPgBudgetStore({ db: handle.db, clock });
+    const { db, state: cut } = switchable(handle.db);
+    const flaky = createPgBudgetStore({ db, clock });
+    const reserved = await exact.reserve({ tenantId, reservationId: `${tenantId}-x`, amountUsd: 0.5, daily: false });
+    expect(reserved.ok).toBe(true);
+    cut.loseReplies = 1;
+    await expect(flaky.settle(`${tenantId}-x`, 0.25)).rejects.toThrow(/ECONNREFUSED/);
+    await flaky.settle(`${tenantId}-x`, 0.25);
+    expect(await charged()).toBeCloseTo(0.25, 9);
+    const snapshot = await exact.snapshot(tenantId);
+    expect(snapshot?.spentUsd).toBeCloseTo(0.25, 9);
+    expect(snapshot?.reservedUsd).toBeCloseTo(0, 9);
   });
 
   it('may overdraw its lease once by its size while the database is away, and refuses past that', async () => {

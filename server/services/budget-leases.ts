@@ -41,6 +41,14 @@ interface Lease {
   retired: boolean;
   charges: number;
   flushing?: Promise<void> | undefined;
+  /** A charge sent but not confirmed: it may have committed (the reply was lost), so it is sent again as it was. */
+  unconfirmed?: Charge | undefined;
+}
+
+interface Charge {
+  chargeUsd: number;
+  keepUsd: number;
+  ledgerId: string;
 }
 
 export interface LeasedBudgetStore extends PgBudgetStore {
@@ -109,28 +117,38 @@ export function createBudgetLeases(inner: PgBudgetStore, options: BudgetLeaseOpt
     if (latest.get(key) === lease) latest.delete(key);
   };
 
-  /** Charges what the lease spent and shrinks its hold to what it still needs; one flush per lease at a time. */
+  /**
+   * Charges what the lease spent and shrinks its hold to what it still needs; one flush per lease at a time. A charge
+   * whose reply was lost may have committed, so it is sent again unchanged under the same ledger id (a no-op the
+   * second time) before any newer spend is charged: a cut connection never charges the same spend twice.
+   */
   const flushLease = (lease: Lease): Promise<void> => {
     if (lease.flushing) return lease.flushing;
-    if (!lease.retired && available(lease) <= 0) retire(lease);
-    // The database keeps nine decimals; rounding here keeps the local and stored holds equal.
-    const chargeUsd = toNano(lease.spentUsd);
-    const keepUsd = toNano(lease.retired ? lease.heldUsd : lease.capacityUsd - chargeUsd);
-    if (chargeUsd === 0 && keepUsd === lease.capacityUsd) {
-      if (lease.retired && keepUsd === 0 && lease.heldUsd === 0) forget(lease);
-      return Promise.resolve();
+    const resend = lease.unconfirmed;
+    let charge = resend;
+    if (!charge) {
+      if (!lease.retired && available(lease) <= 0) retire(lease);
+      // The database keeps nine decimals; rounding here keeps the local and stored holds equal.
+      const chargeUsd = toNano(lease.spentUsd);
+      const keepUsd = toNano(lease.retired ? lease.heldUsd : lease.capacityUsd - chargeUsd);
+      if (chargeUsd === 0 && keepUsd === lease.capacityUsd) {
+        if (lease.retired && keepUsd === 0 && lease.heldUsd === 0) forget(lease);
+        return Promise.resolve();
+      }
+      charge = { chargeUsd, keepUsd, ledgerId: `charge:${lease.id}:${++lease.charges}` };
     }
+    const { chargeUsd, keepUsd } = charge;
+    // A bare shrink or release is safe to repeat, and is worked out afresh each time.
+    lease.unconfirmed = chargeUsd > 0 ? charge : undefined;
     const write =
       chargeUsd === 0 && keepUsd === 0
         ? inner.release(lease.id)
-        : inner.chargeHold(lease.id, {
-            chargeUsd,
-            keepUsd,
-            ledgerId: `charge:${lease.id}:${++lease.charges}`,
-            orphan: { tenantId: lease.tenantId, daily: lease.daily },
-          });
+        : inner.chargeHold(lease.id, { ...charge, orphan: { tenantId: lease.tenantId, daily: lease.daily } });
+    let confirmed = false;
     lease.flushing = write
       .then(() => {
+        confirmed = true;
+        lease.unconfirmed = undefined;
         lease.spentUsd = toNano(lease.spentUsd - chargeUsd) === 0 ? 0 : lease.spentUsd - chargeUsd;
         lease.chargedUsd += chargeUsd;
         lease.capacityUsd = keepUsd;
@@ -141,7 +159,9 @@ export function createBudgetLeases(inner: PgBudgetStore, options: BudgetLeaseOpt
         }
       })
       .catch(onError)
-      .finally(() => (lease.flushing = undefined));
+      .finally(() => (lease.flushing = undefined))
+      // A resent charge only settles the past; what was spent since is charged right after it.
+      .then(() => (confirmed && resend ? flushLease(lease) : undefined));
     return lease.flushing;
   };
 

@@ -23,7 +23,8 @@ export interface PgBudgetStore extends BudgetStore {
   topUp(tenantId: string, amountUsd: number): Promise<number>;
   /**
    * Charges part of a hold and keeps `keepUsd` of it (0 drops it, as `settle` does); `ledgerId` names the charge's
-   * ledger row, so repeated partial charges of one hold each get their own. With `orphan`, a charge whose hold is
+   * ledger row, so repeated partial charges of one hold each get their own, and a charge sent again under the same
+   * `ledgerId` (its reply was lost) is a no-op. With `orphan`, a charge whose hold is
    * gone still lands on that tenant's current periods. Used by budget leases.
    */
   chargeHold(
@@ -173,6 +174,21 @@ export function createPgBudgetStore({ db, clock }: PgBudgetStoreOptions): PgBudg
         row ??
         (orphan && chargeUsd > 0 ? { ...orphan, amountUsd: 0, month: monthOf(now), day: dayOf(now) } : undefined);
       if (!held) return;
+      if (chargeUsd > 0 || keepUsd === 0) {
+        // The ledger row goes first: a charge resent after a lost reply finds its row and changes nothing.
+        const fresh = await tx
+          .insert(spendLedger)
+          .values({
+            id: ledgerId,
+            tenantId: held.tenantId,
+            kind: 'charge',
+            amountUsd: chargeUsd,
+            createdAt: new Date(now),
+          })
+          .onConflictDoNothing({ target: spendLedger.id })
+          .returning({ id: spendLedger.id });
+        if (fresh.length === 0) return;
+      }
       const freedUsd = Math.max(0, held.amountUsd - keepUsd);
       const deltas = new Map<string, { spentUsd: number; heldUsd: number }>();
       const add = (period: string, spentUsd: number, heldUsd: number) => {
@@ -211,13 +227,6 @@ export function createPgBudgetStore({ db, clock }: PgBudgetStoreOptions): PgBudg
         .update(budgets)
         .set({ prepaidBalanceUsd: sql`${budgets.prepaidBalanceUsd} - ${usd(chargeUsd)}` })
         .where(and(eq(budgets.tenantId, held.tenantId), isNotNull(budgets.prepaidBalanceUsd)));
-      await tx.insert(spendLedger).values({
-        id: ledgerId,
-        tenantId: held.tenantId,
-        kind: 'charge',
-        amountUsd: chargeUsd,
-        createdAt: new Date(now),
-      });
     });
 
   return {
