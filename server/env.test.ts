@@ -8,6 +8,7 @@ describe('environment', () => {
       HOST: '127.0.0.1',
       BACKSTOP_DATA_DIR: './.backstop',
       BACKSTOP_MAX_BODY_BYTES: 1_048_576,
+      BACKSTOP_HEAP_GROWING_PERCENT: 30,
     });
   });
 
@@ -19,5 +20,6 @@ describe('environment', () => {
     expect(() => parseEnv({ PORT: 'eighty', DATABASE_URL: 'not a url' })).toThrow(
       /PORT[\s\S]*DATABASE_URL|DATABASE_URL[\s\S]*PORT/,
     );
+    expect(() => parseEnv({ BACKSTOP_HEAP_GROWING_PERCENT: '-5' })).toThrow(/BACKSTOP_HEAP_GROWING_PERCENT/);
   });
 });

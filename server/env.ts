@@ -38,6 +38,8 @@ const EnvSchema = z.object({
   /** How long a decision row may wait in memory (and the journal) before its batch is written, in ms. Longer
    * batches cost far less per row, and the journal keeps waiting rows safe from a kill. */
   BACKSTOP_DECISION_FLUSH_MS: z.coerce.number().int().min(1).max(600_000).default(1_000),
+  /** How far V8 lets the old generation grow past what a full GC left live, in percent; 0 keeps V8's own factor. */
+  BACKSTOP_HEAP_GROWING_PERCENT: z.coerce.number().int().min(0).max(400).default(30),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 export type Env = z.infer<typeof EnvSchema>;

@@ -1,3 +1,4 @@
+import { setFlagsFromString } from 'node:v8';
 import { serve } from '@hono/node-server';
 import pino from 'pino';
 import { openDatabase } from '../drizzle/client.js';
@@ -15,6 +16,10 @@ import { isPostgresWriteRace } from './postgres-write-race.js';
 
 // Parse the environment, open the database, listen. Everything else lives in createServices / createApp.
 const env = parseEnv(process.env);
+// V8's own factor let the old generation reach about three times what was live before a full GC: under steady load
+// RSS doubled (~280 MB for ~55 MB live). A 30 % step keeps RSS near the live set for a few more, short, full GCs.
+if (env.BACKSTOP_HEAP_GROWING_PERCENT > 0)
+  setFlagsFromString(`--heap-growing-percent=${env.BACKSTOP_HEAP_GROWING_PERCENT}`);
 const config = await loadConfig(env.BACKSTOP_CONFIG, process.env);
 const logger = pino({
   level: env.LOG_LEVEL,
