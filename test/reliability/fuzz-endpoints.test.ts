@@ -5,6 +5,7 @@ import { schema } from '../../server/graphql/schema.js';
 import { mountOpenAICompatible } from '../../server/http/openai-compatible.js';
 import { startTestBackstop, type TestBackstop } from '../support/backstop.js';
 import { graphQLProbes } from './fuzz-graphql.js';
+import { introspectionBombs } from './fuzz-introspection.js';
 import { graphQLMutationProbes } from './fuzz-mutations.js';
 import { openAIProbes } from './fuzz-openai.js';
 import type { Known, Probe } from './fuzz-values.js';
@@ -187,7 +188,11 @@ describe('endpoint fuzz: malformed, oversized and hostile requests', () => {
 
   describe('POST /graphql', () => {
     const fields = { query: Object.keys(schema.getQueryType()!.getFields()), me: ['keyId', 'role', 'tenantId'] };
-    const cases = () => ({ ...graphQLProbes(fields), ...graphQLMutationProbes(known, spareKeyId) });
+    const cases = () => ({
+      ...graphQLProbes(fields),
+      introspection: introspectionBombs,
+      ...graphQLMutationProbes(known, spareKeyId),
+    });
     it('answers bad JSON, other content types, batches and bad parameters with a 4xx and a client code', async () => {
       await fuzz(cases().malformed, RUNS.graphQL, expectGraphQLError);
     });

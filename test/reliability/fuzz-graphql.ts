@@ -10,7 +10,7 @@ import { MAX_BODY_BYTES, PROTO_KEYS, deepJson, depth, hostileString, jsonValue, 
 const GQL = '/graphql';
 export const JSON_TYPE = { 'content-type': 'application/json' };
 const PARSE = ['GRAPHQL_PARSE_FAILED'];
-const VALIDATION = ['GRAPHQL_VALIDATION_FAILED'];
+export const VALIDATION = ['GRAPHQL_VALIDATION_FAILED'];
 const REQUEST = ['BAD_REQUEST', 'OPERATION_RESOLUTION_FAILURE'];
 
 /** A GraphQL POST; `variables` go through `JSON.stringify`, so every hostile string arrives as sent. */
@@ -29,7 +29,8 @@ const VALID_DOCS = [
   'mutation { createTenant(input: { id: "fuzz-x", name: "X" }) { id } }',
   'mutation Publish($d: JSON!) { publishPolicy(scope: "global", document: $d) { version } }',
 ];
-const name = fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_]{0,24}$/).filter((n) => !n.startsWith('__'));
+/** A name GraphQL accepts (not one of its own `__` names). */
+export const name = fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_]{0,24}$/).filter((n) => !n.startsWith('__'));
 
 /** Requests yoga cannot take: not JSON, not an object, a batch, parameters of the wrong type, another media type. */
 const malformedRequests: fc.Arbitrary<Probe> = fc.oneof(
@@ -374,48 +375,9 @@ const unknownNamesAndBadVariables = (fields: { query: string[]; me: string[] }):
     ),
   );
 
-/** Introspection that asks too much: nested beyond graphql-js' introspection depth, aliased, or malformed. */
-const introspectionBombs: fc.Arbitrary<Probe> = fc.oneof(
-  fc
-    .tuple(
-      fc.integer({ min: 4, max: 30 }),
-      fc.constantFrom('fields { name type {', 'interfaces { name possibleTypes {', 'inputFields { name type {'),
-    )
-    .map(([n, step]) =>
-      op(
-        `introspection ${n} levels of ${step}`,
-        `{ __schema { types { name ${`${step} name `.repeat(n)}${'} }'.repeat(n)} } } }`,
-        undefined,
-        { codes: VALIDATION },
-      ),
-    ),
-  fc
-    .integer({ min: MAX_ALIASES + 1, max: 500 })
-    .map((n) =>
-      op(
-        `${n} aliased __schema`,
-        `{ ${Array.from({ length: n }, (_, i) => `s${i}: __schema { types { name fields { name } } }`).join(' ')} }`,
-        undefined,
-        { codes: VALIDATION },
-      ),
-    ),
-  name
-    .filter((n) => !['description', 'types', 'queryType', 'mutationType', 'subscriptionType', 'directives'].includes(n))
-    .map((n) => op(`__schema.${n}`, `{ __schema { ${n} } }`, undefined, { codes: VALIDATION })),
-  fc
-    .constantFrom(
-      '{ __type { name } }',
-      '{ __type(name: 5) { name } }',
-      '{ __schema { types { fields(includeDeprecated: "yes") { name } } } }',
-      '{ __typename { name } }',
-    )
-    .map((q) => op(q, q, undefined, { codes: VALIDATION })),
-);
-
 /** Every kind of request the GraphQL endpoint must refuse before running it. */
 export const graphQLProbes = (fields: { query: string[]; me: string[] }) => ({
   malformed: malformedRequests,
   documents: hostileDocuments,
   names: unknownNamesAndBadVariables(fields),
-  introspection: introspectionBombs,
 });
