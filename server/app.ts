@@ -7,6 +7,7 @@ import { bearerToken } from './auth/api-keys.js';
 import type { GraphQLContext } from './graphql/context.js';
 import { useRequestLimits } from './graphql/request-limits.js';
 import { mountConsole } from './http/console.js';
+import { settledResponse } from './http/settled-response.js';
 import { metricsHandler } from './monitoring/prometheus.js';
 import { schema } from './graphql/schema.js';
 import type { BackstopServices } from './services/services.js';
@@ -125,8 +126,8 @@ export function createApp(services: BackstopServices, options: AppOptions = {}) 
     }
   });
   app.get('/metrics', metricsHandler(services.monitoring.prometheus, options.metricsPublic ?? false));
-  app.on(['GET', 'POST'], '/graphql', (c) =>
-    yoga.fetch(c.req.raw, { principal: c.get('principal'), requestId: c.get('requestId') }),
+  app.on(['GET', 'POST'], '/graphql', async (c) =>
+    settledResponse(await yoga.fetch(c.req.raw, { principal: c.get('principal'), requestId: c.get('requestId') })),
   );
   options.mount?.(app, services);
   // Last: its SPA fallback answers only what no API route took.
