@@ -66,3 +66,19 @@ export const shadowResults = pgTable(
     index('shadow_results_tenant_idx').on(t.tenantId),
   ],
 );
+
+/**
+ * One open hold on a shadow budget per mirrored call, so that a hold whose call never settled (the process died, or
+ * the result could not be written) is found and released by a sweep instead of shrinking the budget for good.
+ */
+export const shadowHolds = pgTable(
+  'shadow_holds',
+  {
+    /** `<decision id>:<shadow id>`. */
+    id: text('id').primaryKey(),
+    shadowId: uuid('shadow_id').notNull(),
+    estUsd: usd('est_usd').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('shadow_holds_created_idx').on(t.createdAt)],
+);

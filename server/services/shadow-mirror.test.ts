@@ -62,24 +62,28 @@ const context = (over: Partial<CompletionRequestInput> = {}, answer = 'served an
 
 /** A shadow budget ledger in memory, with the store's rules: a hold fits only under the budget. */
 function memoryLedger(budgetUsd = 10) {
+  const holds = new Map<string, number>();
   const ledger = {
     spent: 0,
     reserved: 0,
     results: [] as ShadowResultRow[],
     stopped: false,
-    reserve: vi.fn(async (_id: string, est: number): Promise<ShadowHold> => {
+    reserve: vi.fn(async (_id: string, est: number, holdId: string): Promise<ShadowHold> => {
       if (ledger.stopped) return 'stopped';
       if (ledger.spent + ledger.reserved + est > budgetUsd) return 'no_budget';
       ledger.reserved += est;
+      holds.set(holdId, est);
       return 'held';
     }),
-    settle: vi.fn(async (est: number, row: ShadowResultRow) => {
+    settle: vi.fn(async (holdId: string, row: ShadowResultRow) => {
       ledger.spent += row.shadowCostUsd ?? 0;
-      ledger.reserved -= est;
+      ledger.reserved -= holds.get(holdId) ?? 0;
+      holds.delete(holdId);
       ledger.results.push(row);
     }),
-    release: vi.fn(async (_id: string, est: number) => {
-      ledger.reserved -= est;
+    release: vi.fn(async (holdId: string) => {
+      ledger.reserved -= holds.get(holdId) ?? 0;
+      holds.delete(holdId);
     }),
     record: vi.fn(async (row: ShadowResultRow) => void ledger.results.push(row)),
   };
@@ -126,7 +130,10 @@ describe('shadow mirror', () => {
     await clock.run(mirror.idle());
     const route = routes.get(CANDIDATE)!;
     const cost = costUsd(route, { inputTokens: 10, outputTokens: 5 });
-    expect(ledger.reserve).toHaveBeenCalledWith('shadow-1', estimateCostUsd(route, ctx.request.messages, {}));
+    const holdId = `${decision().id}:shadow-1`;
+    expect(ledger.reserve).toHaveBeenCalledWith('shadow-1', estimateCostUsd(route, ctx.request.messages, {}), holdId);
+    expect(ledger.settle).toHaveBeenCalledWith(holdId, expect.objectContaining({ shadowOutcome: 'success' }));
+    expect(ledger.reserved).toBeCloseTo(0, 12);
     expect(ledger.results).toEqual([
       {
         shadowId: 'shadow-1',

@@ -110,7 +110,8 @@ export function createShadowMirror(options: ShadowMirrorOptions): ShadowMirror {
       shadowOutcome: 'skipped_budget',
     };
     const est = estimateCostUsd(route, request.messages, request.params);
-    const hold = await ledger.reserve(shadow.id, est);
+    const holdId = `${decision.id}:${shadow.id}`;
+    const hold = await ledger.reserve(shadow.id, est, holdId);
     if (hold === 'no_budget') return ledger.record(serving);
     if (hold === 'stopped') return;
     const outcome = await callRoute(
@@ -126,12 +127,12 @@ export function createShadowMirror(options: ShadowMirrorOptions): ShadowMirror {
     );
     // Cut short by shutdown: says nothing about the route, so it is not counted against it.
     if (!outcome.ok && closing.signal.aborted && outcome.failure.kind !== 'timeout') {
-      return ledger.release(shadow.id, est);
+      return ledger.release(holdId);
     }
     const usage = outcome.ok ? outcome.result.usage : outcome.result?.usage;
     // With no guard on, a low_quality answer is one that missed the response schema: an answer all the same.
     const answered = outcome.ok || (outcome.failure.kind === 'low_quality' && outcome.result !== undefined);
-    await ledger.settle(est, {
+    await ledger.settle(holdId, {
       ...serving,
       shadowOutcome: answered ? 'success' : 'failure',
       shadowFailureKind: outcome.ok || answered ? null : outcome.failure.kind,

@@ -1,7 +1,13 @@
 import type { Logger } from 'pino';
 import type { Database } from '../../drizzle/client.js';
 import type { RouteSpec } from '../../shared/contracts/route.js';
-import type { ShadowComparison, ShadowRoute, ShadowStatus, StartShadowInput } from '../../shared/contracts/shadow.js';
+import {
+  MAX_SHADOW_TIMEOUT_MS,
+  type ShadowComparison,
+  type ShadowRoute,
+  type ShadowStatus,
+  type StartShadowInput,
+} from '../../shared/contracts/shadow.js';
 import type { Clock, DecisionSink, ProviderResolver, Random } from '../../shared/engine/ports.js';
 import type { RedisConnections } from './redis.js';
 import { createShadowMirror, type ShadowMirror } from './shadow-mirror.js';
@@ -29,6 +35,8 @@ export interface ShadowRoutesOptions {
   pollWithRedisEveryMs?: number;
   /** Mirrored calls in flight at most on this instance. Defaults to 32. */
   maxInFlight?: number;
+  /** Time between two sweeps of budget holds whose calls never settled, in milliseconds. Defaults to 60 000. */
+  sweepEveryMs?: number;
 }
 
 /** A comparison with what only this instance counts. */
@@ -51,13 +59,18 @@ export interface ShadowRoutes {
   stopShadow(actor: Principal | null, id: string): Promise<ShadowRoute | undefined>;
   /** Reads the running shadows into memory; resolves after a read that began after the call. Never rejects. */
   reload(): Promise<void>;
-  /** Loads the running shadows, listens for changes made on other instances and starts polling. */
+  /**
+   * Loads the running shadows, listens for changes made on other instances, starts polling, and sweeps budget holds
+   * older than STALE_SHADOW_HOLD_MS (their process died, or their result could not be written).
+   */
   load(): Promise<void>;
   /** Stops polling and mirroring; waits for the mirrored calls in flight, which it aborts. */
   close(): Promise<void>;
 }
 
 const CHANNEL = 'shadow-routes';
+/** A hold this old belongs to a call that cannot still be running (no shadow call outlives its timeout). */
+export const STALE_SHADOW_HOLD_MS = MAX_SHADOW_TIMEOUT_MS + 4 * 60_000;
 
 /**
  * Shadow routes kept in step across instances as feature flags are: the running ones live in memory (the mirror
@@ -98,6 +111,23 @@ export function createShadowRoutes(options: ShadowRoutesOptions): ShadowRoutes {
   });
   const changed = () => sync.changed();
 
+  // Any instance may sweep: a hold is deleted once, so two sweeps never give the same hold back twice.
+  const sweepEveryMs = options.sweepEveryMs ?? 60_000;
+  let closed = false;
+  let cancelSweep = () => undefined as void;
+  const sweepLater = () => {
+    if (closed) return;
+    cancelSweep = clock.setTimeout(() => {
+      store
+        .sweep(new Date(clock.now() - STALE_SHADOW_HOLD_MS))
+        .then((released) => {
+          if (released > 0) logger.warn({ released }, 'released shadow budget holds whose calls never settled');
+        })
+        .catch((e: unknown) => logger.warn({ err: e }, 'shadow hold sweep failed; trying again later'))
+        .finally(sweepLater);
+    }, sweepEveryMs);
+  };
+
   return {
     sink: mirror.sink,
     mirror,
@@ -119,8 +149,13 @@ export function createShadowRoutes(options: ShadowRoutesOptions): ShadowRoutes {
       return shadow;
     },
     reload: sync.reload,
-    load: sync.start,
+    async load() {
+      await sync.start();
+      sweepLater();
+    },
     async close() {
+      closed = true;
+      cancelSweep();
       sync.close();
       await mirror.close();
     },

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../../drizzle/client.js';
-import { auditLog, shadowResults, shadowRoutes } from '../../drizzle/schema/index.js';
+import { auditLog, shadowHolds, shadowResults, shadowRoutes } from '../../drizzle/schema/index.js';
 import { StartShadowInputSchema } from '../../shared/contracts/shadow.js';
 import { createFakeClock } from '../../shared/testing/fake-clock.js';
 import { testDatabases } from '../../test/support/databases.js';
@@ -16,14 +16,16 @@ const input = (over: Record<string, unknown> = {}) =>
 describe.each(await testDatabases())('shadow store ($name)', ({ open }) => {
   let handle: DatabaseHandle;
   let store: ShadowStore;
+  let clock: ReturnType<typeof createFakeClock>;
   beforeAll(async () => {
     handle = await open();
   }, 60_000);
   beforeEach(async () => {
     await handle.db.delete(shadowResults);
+    await handle.db.delete(shadowHolds);
     await handle.db.delete(shadowRoutes);
     await handle.db.delete(auditLog);
-    const clock = createFakeClock();
+    clock = createFakeClock();
     store = createShadowStore(handle.db, clock, createTenantStore(handle.db, clock.now).audit);
   });
   afterAll(() => handle?.close());
@@ -75,7 +77,7 @@ describe.each(await testDatabases())('shadow store ($name)', ({ open }) => {
 
   it('never holds past the budget, even with many holds at once', async () => {
     const shadow = await store.start(admin, input({ budgetUsd: 0.01 }));
-    const held = await Promise.all(Array.from({ length: 25 }, () => store.reserve(shadow.id, 0.001)));
+    const held = await Promise.all(Array.from({ length: 25 }, (_, i) => store.reserve(shadow.id, 0.001, `h${i}`)));
     expect(held.filter((h) => h === 'held')).toHaveLength(10);
     expect(new Set(held)).toEqual(new Set(['held', 'no_budget']));
     const [row] = await handle.db.select().from(shadowRoutes).where(eq(shadowRoutes.id, shadow.id));
@@ -85,17 +87,20 @@ describe.each(await testDatabases())('shadow store ($name)', ({ open }) => {
   it('holds nothing for a stopped shadow', async () => {
     const shadow = await store.start(admin, input());
     await store.stop(admin, shadow.id);
-    expect(await store.reserve(shadow.id, 0.001)).toBe('stopped');
+    expect(await store.reserve(shadow.id, 0.001, 'h')).toBe('stopped');
+    expect(await handle.db.select().from(shadowHolds)).toEqual([]);
   });
 
   it('charges the actual cost, drops the hold, and keeps spent equal to the sum of the results', async () => {
     const shadow = await store.start(admin, input());
-    for (const cost of [0.000123456789, 0.0005, 0.0000001]) {
-      expect(await store.reserve(shadow.id, 0.01)).toBe('held');
-      await store.settle(0.01, result(shadow.id, { shadowCostUsd: cost }));
+    for (const [i, cost] of [0.000123456789, 0.0005, 0.0000001].entries()) {
+      expect(await store.reserve(shadow.id, 0.01, `h${i}`)).toBe('held');
+      await store.settle(`h${i}`, result(shadow.id, { shadowCostUsd: cost }));
     }
-    expect(await store.reserve(shadow.id, 0.02)).toBe('held');
-    await store.release(shadow.id, 0.02);
+    expect(await store.reserve(shadow.id, 0.02, 'h-released')).toBe('held');
+    await store.release('h-released');
+    await store.release('h-released');
+    expect(await handle.db.select().from(shadowHolds)).toEqual([]);
     const [row] = await handle.db.select().from(shadowRoutes).where(eq(shadowRoutes.id, shadow.id));
     const [{ total }] = (await handle.db
       .select({ total: sql<string>`sum(${shadowResults.shadowCostUsd})::text` })
@@ -103,6 +108,33 @@ describe.each(await testDatabases())('shadow store ($name)', ({ open }) => {
     expect(row!.reservedUsd).toBe(0);
     expect(row!.spentUsd).toBe(Number(total));
     expect(row!.spentUsd).toBeCloseTo(0.000623557, 9);
+  });
+
+  it('gives back the holds of calls that never settled once they are older than the cutoff, and only those', async () => {
+    const shadow = await store.start(admin, input({ budgetUsd: 0.01 }));
+    expect(await store.reserve(shadow.id, 0.004, 'died-1')).toBe('held');
+    expect(await store.reserve(shadow.id, 0.004, 'died-2')).toBe('held');
+    expect(await store.reserve(shadow.id, 0.004, 'over')).toBe('no_budget');
+    await clock.advance(60_000);
+    expect(await store.reserve(shadow.id, 0.001, 'live')).toBe('held');
+    expect(await store.sweep(new Date(clock.now() - 30_000))).toBe(2);
+    expect(await store.sweep(new Date(clock.now() - 30_000))).toBe(0);
+    const [row] = await handle.db.select().from(shadowRoutes).where(eq(shadowRoutes.id, shadow.id));
+    expect(row!.reservedUsd).toBeCloseTo(0.001, 9);
+    expect(await store.reserve(shadow.id, 0.008, 'after')).toBe('held');
+  });
+
+  it('charges a call whose hold the sweep already gave back, without giving the hold back twice', async () => {
+    const shadow = await store.start(admin, input());
+    expect(await store.reserve(shadow.id, 0.01, 'slow')).toBe('held');
+    expect(await store.reserve(shadow.id, 0.02, 'other')).toBe('held');
+    await clock.advance(60_000);
+    await store.sweep(new Date(clock.now()));
+    expect(await store.reserve(shadow.id, 0.02, 'other-2')).toBe('held');
+    await store.settle('slow', result(shadow.id, { shadowCostUsd: 0.003 }));
+    const [row] = await handle.db.select().from(shadowRoutes).where(eq(shadowRoutes.id, shadow.id));
+    expect(row!.spentUsd).toBeCloseTo(0.003, 9);
+    expect(row!.reservedUsd).toBeCloseTo(0.02, 9);
   });
 
   it('compares both sides over the mirrored requests, with percentiles, failures and schema pass rates', async () => {

@@ -1,6 +1,6 @@
-import { and, asc, desc, eq, inArray, sql, type AnyColumn, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, lt, sql, type AnyColumn, type SQL } from 'drizzle-orm';
 import type { Database } from '../../drizzle/client.js';
-import { shadowResults, shadowRoutes } from '../../drizzle/schema/index.js';
+import { shadowHolds, shadowResults, shadowRoutes } from '../../drizzle/schema/index.js';
 import type { FailureKind } from '../../shared/contracts/decision.js';
 import type { TrafficClass } from '../../shared/contracts/policy.js';
 import type {
@@ -32,14 +32,23 @@ export interface ShadowStore {
   /** Stops a shadow and audits it; a stopped one is returned as is. Undefined when there is no such shadow. */
   stop(actor: Principal | null, id: string): Promise<ShadowRoute | undefined>;
   /**
-   * Holds `estUsd` of a running shadow's budget, atomically. Nothing is held when spent + reserved + the estimate
-   * would pass the budget (`no_budget`), or the shadow is no longer running (`stopped`).
+   * Holds `estUsd` of a running shadow's budget, atomically, as hold `holdId` (one per mirrored call). Nothing is held
+   * when spent + reserved + the estimate would pass the budget (`no_budget`), or the shadow is no longer running
+   * (`stopped`).
    */
-  reserve(id: string, estUsd: number): Promise<ShadowHold>;
-  /** Charges `result.shadowCostUsd`, drops the `estUsd` hold and stores the result, in one transaction. */
-  settle(estUsd: number, result: ShadowResultRow): Promise<void>;
+  reserve(id: string, estUsd: number, holdId: string): Promise<ShadowHold>;
+  /**
+   * Charges `result.shadowCostUsd`, drops hold `holdId` and stores the result, in one transaction. A hold the sweep
+   * already released is not released twice; the cost is charged all the same.
+   */
+  settle(holdId: string, result: ShadowResultRow): Promise<void>;
   /** Drops a hold without charging or recording anything (a mirrored call cut short by shutdown). */
-  release(id: string, estUsd: number): Promise<void>;
+  release(holdId: string): Promise<void>;
+  /**
+   * Releases every hold taken before `olderThan` (its call can no longer be running: its process died, or its result
+   * could not be written) and resolves to how many.
+   */
+  sweep(olderThan: Date): Promise<number>;
   /** Stores a result without touching the budget (a `skipped_budget` row). */
   record(result: ShadowResultRow): Promise<void>;
   /** The comparison of each shadow, in two statements for any number of shadows. */
@@ -164,33 +173,44 @@ export function createShadowStore(db: Database, clock: Clock, audit: TenantStore
       return shadow;
     },
 
-    async reserve(id, estUsd) {
+    async reserve(id, estUsd, holdId) {
       const est = usd(estUsd);
-      const held = await db
-        .update(shadowRoutes)
-        .set({ reservedUsd: sql`${shadowRoutes.reservedUsd} + ${est}::numeric` })
-        .where(
-          and(
-            eq(shadowRoutes.id, id),
-            eq(shadowRoutes.status, 'running'),
-            sql`${shadowRoutes.spentUsd} + ${shadowRoutes.reservedUsd} + ${est}::numeric <= ${shadowRoutes.budgetUsd}`,
-          ),
-        )
-        .returning({ id: shadowRoutes.id });
-      if (held.length > 0) return 'held';
-      // Only on refusal: tell a spent budget from a shadow stopped since the mirror last read the running ones.
-      const [row] = await db.select({ status: shadowRoutes.status }).from(shadowRoutes).where(eq(shadowRoutes.id, id));
-      return row?.status === 'running' ? 'no_budget' : 'stopped';
+      return db.transaction(async (tx): Promise<ShadowHold> => {
+        const held = await tx
+          .update(shadowRoutes)
+          .set({ reservedUsd: sql`${shadowRoutes.reservedUsd} + ${est}::numeric` })
+          .where(
+            and(
+              eq(shadowRoutes.id, id),
+              eq(shadowRoutes.status, 'running'),
+              sql`${shadowRoutes.spentUsd} + ${shadowRoutes.reservedUsd} + ${est}::numeric <= ${shadowRoutes.budgetUsd}`,
+            ),
+          )
+          .returning({ id: shadowRoutes.id });
+        if (held.length > 0) {
+          await tx
+            .insert(shadowHolds)
+            .values({ id: holdId, shadowId: id, estUsd: Number(est), createdAt: new Date(clock.now()) });
+          return 'held';
+        }
+        // Only on refusal: tell a spent budget from a shadow stopped since the mirror last read the running ones.
+        const [row] = await tx
+          .select({ status: shadowRoutes.status })
+          .from(shadowRoutes)
+          .where(eq(shadowRoutes.id, id));
+        return row?.status === 'running' ? 'no_budget' : 'stopped';
+      });
     },
 
-    async settle(estUsd, result) {
+    async settle(holdId, result) {
       const cost = usd(result.shadowCostUsd ?? 0);
       await db.transaction(async (tx) => {
+        const [hold] = await tx.delete(shadowHolds).where(eq(shadowHolds.id, holdId)).returning();
         await tx
           .update(shadowRoutes)
           .set({
             spentUsd: sql`${shadowRoutes.spentUsd} + ${cost}::numeric`,
-            reservedUsd: sql`greatest(${shadowRoutes.reservedUsd} - ${usd(estUsd)}::numeric, 0)`,
+            reservedUsd: sql`greatest(${shadowRoutes.reservedUsd} - ${usd(hold?.estUsd ?? 0)}::numeric, 0)`,
           })
           .where(eq(shadowRoutes.id, result.shadowId));
         // The rounded text read back as a number prints as the same decimal: the row and the sum stay equal.
@@ -198,11 +218,31 @@ export function createShadowStore(db: Database, clock: Clock, audit: TenantStore
       });
     },
 
-    async release(id, estUsd) {
-      await db
-        .update(shadowRoutes)
-        .set({ reservedUsd: sql`greatest(${shadowRoutes.reservedUsd} - ${usd(estUsd)}::numeric, 0)` })
-        .where(eq(shadowRoutes.id, id));
+    async release(holdId) {
+      await db.transaction(async (tx) => {
+        const [hold] = await tx.delete(shadowHolds).where(eq(shadowHolds.id, holdId)).returning();
+        if (!hold) return;
+        await tx
+          .update(shadowRoutes)
+          .set({ reservedUsd: sql`greatest(${shadowRoutes.reservedUsd} - ${usd(hold.estUsd)}::numeric, 0)` })
+          .where(eq(shadowRoutes.id, hold.shadowId));
+      });
+    },
+
+    async sweep(olderThan) {
+      return db.transaction(async (tx) => {
+        const gone = await tx.delete(shadowHolds).where(lt(shadowHolds.createdAt, olderThan)).returning();
+        const perShadow = new Map<string, number>();
+        for (const hold of gone) perShadow.set(hold.shadowId, (perShadow.get(hold.shadowId) ?? 0) + hold.estUsd);
+        // Ascending ids: two instances sweeping at once lock the shadows in the same order.
+        for (const [shadowId, estUsd] of [...perShadow].sort(([a], [b]) => (a < b ? -1 : 1))) {
+          await tx
+            .update(shadowRoutes)
+            .set({ reservedUsd: sql`greatest(${shadowRoutes.reservedUsd} - ${usd(estUsd)}::numeric, 0)` })
+            .where(eq(shadowRoutes.id, shadowId));
+        }
+        return gone.length;
+      });
     },
 
     async record(result) {
