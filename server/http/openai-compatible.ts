@@ -158,6 +158,9 @@ export function mountOpenAICompatible(app: Hono<AppEnv>, services: BackstopServi
       'cache-control': 'no-cache',
       // Proxies such as nginx buffer responses unless told not to, which would hold every token back.
       'x-accel-buffering': 'no',
+      // Said outright, so @hono/node-server writes the head and each chunk as it comes; without it, it reads ahead to
+      // learn the length and, when the second chunk is not ready, waits a timer tick (>= 1 ms) before the first byte.
+      'transfer-encoding': 'chunked',
       // Only what is known before the first byte; the rest comes in the `: backstop-result` comment.
       'x-backstop-decision-id': decisionId,
     });
