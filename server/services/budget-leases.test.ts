@@ -13,7 +13,8 @@ const T0 = Date.UTC(2026, 5, 10, 12);
 /** The store's view of the database, with a switch that makes it unreachable. */
 function switchable(db: Database) {
   // loseReplies: the next transactions commit, but their caller sees a cut connection (the reply never came back).
-  const state = { down: false, statements: 0, loseReplies: 0 };
+  // hangReplies: the next transactions commit, but their caller never hears back (a driver stuck on a reset socket).
+  const state = { down: false, statements: 0, loseReplies: 0, hangReplies: 0, hung: [] as Promise<unknown>[] };
   const fail = () => Promise.reject(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }));
   const wrap = <T extends object>(target: T): T =>
     new Proxy(target, {
@@ -24,6 +25,12 @@ function switchable(db: Database) {
           return (fn: Parameters<Database['transaction']>[0]) => {
             state.statements++;
             if (state.down) return fail();
+            if (state.hangReplies > 0) {
+              state.hangReplies--;
+              const committed = (t as Database).transaction(fn);
+              state.hung.push(committed);
+              return committed.then(() => new Promise<never>(() => undefined));
+            }
             if (state.loseReplies > 0) {
               state.loseReplies--;
               return (t as Database).transaction(fn).then(fail);
@@ -225,6 +232,20 @@ describe.each(await testDatabases())('budget leases ($name)', ({ open }) => {
     expect(await charged()).toBeCloseTo(0.08, 9);
     await store.close();
     expect(await charged()).toBeCloseTo(0.08, 9);
+  });
+
+  it('gives up a charge whose reply never comes after writeTimeoutMs, and charges that spend once in all', async () => {
+    const { store, reserve, state, charged, clock } = await setup(1_000, { writeTimeoutMs: 5_000 });
+    for (let i = 0; i < 4; i++) await store.settle((await reserve(store, 0.01)).reservationId, 0.01);
+    state.hangReplies = 1;
+    const stuck = store.flush();
+    await clock.advance(5_000);
+    await stuck;
+    await Promise.all(state.hung);
+    expect(await charged()).toBeCloseTo(0.04, 9); // it did commit
+    await store.settle((await reserve(store, 0.01)).reservationId, 0.01);
+    await store.flush();
+    expect(await charged()).toBeCloseTo(0.05, 9);
   });
 
   it('settles a request once when its settle committed but the reply was lost and it is sent again', async () => {

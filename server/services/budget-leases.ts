@@ -20,6 +20,11 @@ export interface BudgetLeaseOptions {
   staleLeaseMs?: number;
   /** Any hold older than this is released (no request lives that long). Default 1 h. */
   staleHoldMs?: number;
+  /**
+   * A charge not confirmed within this long is given up and sent again on a later flush (same ledger id, so at most
+   * once). postgres.js 3.4.9 can leave a transaction pending for good when its connection resets. Default 10 000 ms.
+   */
+  writeTimeoutMs?: number;
   onError?: (error: unknown) => void;
 }
 
@@ -93,6 +98,19 @@ export function createBudgetLeases(inner: PgBudgetStore, options: BudgetLeaseOpt
   const staleLeaseMs = options.staleLeaseMs ?? 5 * 60_000;
   const staleHoldMs = options.staleHoldMs ?? 60 * 60_000;
   const onError = options.onError ?? (() => undefined);
+  const writeTimeoutMs = options.writeTimeoutMs ?? 10_000;
+  /** `work`, or a rejection once `writeTimeoutMs` has passed without it settling (it is then left to itself). */
+  const bounded = (work: Promise<void>) =>
+    new Promise<void>((resolve, reject) => {
+      const cancel = clock.setTimeout(
+        () => reject(new Error(`budget charge not confirmed in time (writeTimeoutMs=${writeTimeoutMs})`)),
+        writeTimeoutMs,
+      );
+      work.then(
+        () => (cancel(), resolve()),
+        (error: unknown) => (cancel(), reject(error)),
+      );
+    });
 
   const active = new Map<string, Lease>();
   const leases = new Set<Lease>();
@@ -140,10 +158,11 @@ export function createBudgetLeases(inner: PgBudgetStore, options: BudgetLeaseOpt
     const { chargeUsd, keepUsd } = charge;
     // A bare shrink or release is safe to repeat, and is worked out afresh each time.
     lease.unconfirmed = chargeUsd > 0 ? charge : undefined;
-    const write =
+    const write = bounded(
       chargeUsd === 0 && keepUsd === 0
         ? inner.release(lease.id)
-        : inner.chargeHold(lease.id, { ...charge, orphan: { tenantId: lease.tenantId, daily: lease.daily } });
+        : inner.chargeHold(lease.id, { ...charge, orphan: { tenantId: lease.tenantId, daily: lease.daily } }),
+    );
     let confirmed = false;
     lease.flushing = write
       .then(() => {
