@@ -1,6 +1,7 @@
 import type { BudgetSnapshot } from '../../shared/contracts/budget.js';
 import { BackstopError } from '../../shared/engine/errors.js';
 import type { Clock, ReservationResult } from '../../shared/engine/ports.js';
+import { settleWithin } from '../../shared/engine/timeout.js';
 import type { PgBudgetStore } from './pg-budget-store.js';
 
 export interface BudgetLeaseOptions {
@@ -99,18 +100,13 @@ export function createBudgetLeases(inner: PgBudgetStore, options: BudgetLeaseOpt
   const staleHoldMs = options.staleHoldMs ?? 60 * 60_000;
   const onError = options.onError ?? (() => undefined);
   const writeTimeoutMs = options.writeTimeoutMs ?? 10_000;
-  /** `work`, or a rejection once `writeTimeoutMs` has passed without it settling (it is then left to itself). */
   const bounded = (work: Promise<void>) =>
-    new Promise<void>((resolve, reject) => {
-      const cancel = clock.setTimeout(
-        () => reject(new Error(`budget charge not confirmed in time (writeTimeoutMs=${writeTimeoutMs})`)),
-        writeTimeoutMs,
-      );
-      work.then(
-        () => (cancel(), resolve()),
-        (error: unknown) => (cancel(), reject(error)),
-      );
-    });
+    settleWithin(
+      clock,
+      writeTimeoutMs,
+      work,
+      () => new Error(`budget charge not confirmed in time (writeTimeoutMs=${writeTimeoutMs})`),
+    );
 
   const active = new Map<string, Lease>();
   const leases = new Set<Lease>();

@@ -4,6 +4,7 @@ import { attempts, decisionRollups, decisions } from '../../drizzle/schema/index
 import type { Decision } from '../../shared/contracts/decision.js';
 import { LATENCY_BOUNDS_MS } from '../../shared/engine/circuit-breaker.js';
 import type { Clock } from '../../shared/engine/ports.js';
+import { settleWithin } from '../../shared/engine/timeout.js';
 import type { DecisionJournal } from './decision-journal.js';
 import { insertRecordset } from './recordset-insert.js';
 
@@ -238,18 +239,14 @@ export function createDecisionWriter(options: DecisionWriterOptions): DecisionWr
     if (excess > 0) drop(buffer.splice(0, excess).length);
   };
 
+  // The abandoned transaction may still commit later; idempotent inserts make the retry harmless.
   const withTimeout = (work: Promise<void>) =>
-    new Promise<void>((resolve, reject) => {
-      // The abandoned transaction may still commit later; idempotent inserts make the retry harmless.
-      const cancel = clock.setTimeout(
-        () => reject(new Error(`decision batch not committed in time (timeoutMs=${writeTimeoutMs})`)),
-        writeTimeoutMs,
-      );
-      work.then(
-        () => (cancel(), resolve()),
-        (error: unknown) => (cancel(), reject(error)),
-      );
-    });
+    settleWithin(
+      clock,
+      writeTimeoutMs,
+      work,
+      () => new Error(`decision batch not committed in time (timeoutMs=${writeTimeoutMs})`),
+    );
   const write = (batch: Entry[]) => withTimeout(db.transaction((tx) => writeBatch(tx, batch)));
 
   /** Writes the oldest batch; on a transient failure puts it back in front and rethrows. */

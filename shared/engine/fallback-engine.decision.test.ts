@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { BudgetSettings } from '../contracts/budget.js';
 import { CompletionRequestSchema, type CompletionRequestInput } from '../contracts/completion.js';
 import type { AttemptRecord, Decision } from '../contracts/decision.js';
-import { ask, createEngineHarness, rejection } from '../testing/engine-harness.js';
+import { ask, budgetSettings, collect, createEngineHarness, rejection } from '../testing/engine-harness.js';
 import { DEFAULT_ROUTES } from './default-routes.js';
 import { isBackstopError, type BackstopError } from './errors.js';
 import type { CompleteInput } from './fallback-engine.js';
@@ -15,20 +14,6 @@ const complete = (h: Harness, request: CompletionRequestInput, extra: Partial<Om
   h.clock.run(
     h.engine.complete({ tenantId: 't1', policy: h.policy, request: CompletionRequestSchema.parse(request), ...extra }),
   );
-
-const settings = (monthlyLimitUsd: number, over: Partial<BudgetSettings> = {}): BudgetSettings => ({
-  monthlyLimitUsd,
-  prepaidBalanceUsd: null,
-  dailyLimitUsd: null,
-  retryBudgetPerDay: null,
-  ...over,
-});
-
-const collect = <T>(subscribe: (listener: (e: T) => void) => unknown): T[] => {
-  const seen: T[] = [];
-  subscribe((e) => seen.push(e));
-  return seen;
-};
 
 describe('attempt records', () => {
   it('carries tier, route, provider, model, outcome, failure detail, retry, breaker state, timing, tokens and cost', async () => {
@@ -179,7 +164,7 @@ describe('the final decision', () => {
   });
 
   it('records exactly one decision per request, for answers, deferrals and every kind of failure', async () => {
-    const h = createEngineHarness({ budgets: { broke: settings(0), tight: settings(100) } });
+    const h = createEngineHarness({ budgets: { broke: budgetSettings(0), tight: budgetSettings(100) } });
     await h.budgetStore.reserve({ tenantId: 'tight', reservationId: 'earlier', amountUsd: 96, daily: false });
     await h.budgetStore.settle('earlier', 96);
     const announced = collect<Decision>(h.engine.events.onDecision);

@@ -1,22 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { BudgetSettings } from '../contracts/budget.js';
 import type { AttemptRecord, Decision } from '../contracts/decision.js';
-import { ask, createEngineHarness, rejection } from '../testing/engine-harness.js';
+import { ask, budgetSettings, collect, createEngineHarness, rejection } from '../testing/engine-harness.js';
 import type { BreakEvent, BudgetDeniedEvent, FallbackEvent } from './events.js';
-
-const settings = (monthlyLimitUsd: number, over: Partial<BudgetSettings> = {}): BudgetSettings => ({
-  monthlyLimitUsd,
-  prepaidBalanceUsd: null,
-  dailyLimitUsd: null,
-  retryBudgetPerDay: null,
-  ...over,
-});
-
-const collect = <T>(subscribe: (listener: (e: T) => void) => unknown): T[] => {
-  const seen: T[] = [];
-  subscribe((e) => seen.push(e));
-  return seen;
-};
 
 describe('events', () => {
   it('emits onAttempt once per attempt, skips included, in decision order', async () => {
@@ -61,7 +46,7 @@ describe('events', () => {
 
   it('emits onBudgetDenied naming the budget on a quota error', async () => {
     const h = createEngineHarness({
-      budgets: { t1: settings(0), prepaid: settings(100, { prepaidBalanceUsd: 0.001 }) },
+      budgets: { t1: budgetSettings(0), prepaid: budgetSettings(100, { prepaidBalanceUsd: 0.001 }) },
     });
     const seen = collect<BudgetDeniedEvent>(h.engine.events.onBudgetDenied);
     const monthly = await rejection(h.run(ask('critical')));
@@ -74,7 +59,7 @@ describe('events', () => {
   });
 
   it('emits onBudgetDenied with budget "band" when the band blocks the class', async () => {
-    const h = createEngineHarness({ budgets: { t1: settings(100) } });
+    const h = createEngineHarness({ budgets: { t1: budgetSettings(100) } });
     await h.budgetStore.reserve({ tenantId: 't1', reservationId: 'earlier', amountUsd: 97, daily: false });
     await h.budgetStore.settle('earlier', 97);
     const seen = collect<BudgetDeniedEvent>(h.engine.events.onBudgetDenied);
@@ -130,7 +115,7 @@ describe('events', () => {
 
   it('keeps the typed error, not the sink error, when a failing request meets a throwing sink', async () => {
     const h = createEngineHarness({
-      budgets: { t1: settings(0) },
+      budgets: { t1: budgetSettings(0) },
       engine: {
         decisionSink: {
           record: () => {

@@ -51,3 +51,23 @@ export async function withTimeout<T>(
     parent?.removeEventListener('abort', onParentAbort);
   }
 }
+
+/**
+ * `work`'s outcome, or a rejection with `timeoutError()` once `timeoutMs` passes on the injected clock without it
+ * settling. For work that cannot be cancelled (a database transaction): it is left to itself, and a late outcome is
+ * ignored.
+ */
+export function settleWithin<T>(
+  clock: Clock,
+  timeoutMs: number,
+  work: Promise<T>,
+  timeoutError: () => Error,
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const cancel = clock.setTimeout(() => reject(timeoutError()), timeoutMs);
+    work.then(
+      (value) => (cancel(), resolve(value)),
+      (error: unknown) => (cancel(), reject(error)),
+    );
+  });
+}

@@ -75,3 +75,19 @@ export async function rejection(p: Promise<unknown>): Promise<BackstopError> {
   if (!isBackstopError(error)) throw new Error(`expected a BackstopError, got ${String(error)}`);
   return error;
 }
+
+/** Budget settings with a monthly limit and nothing else, unless `over` says otherwise. */
+export const budgetSettings = (monthlyLimitUsd: number, over: Partial<BudgetSettings> = {}): BudgetSettings => ({
+  monthlyLimitUsd,
+  prepaidBalanceUsd: null,
+  dailyLimitUsd: null,
+  retryBudgetPerDay: null,
+  ...over,
+});
+
+/** Subscribes a listener that keeps every event it gets, and returns the list it fills. */
+export const collect = <T>(subscribe: (listener: (e: T) => void) => unknown): T[] => {
+  const seen: T[] = [];
+  subscribe((e) => seen.push(e));
+  return seen;
+};

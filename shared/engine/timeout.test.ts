@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { createFakeClock } from '../testing/fake-clock.js';
+import { settleWithin } from './timeout.js';
+
+describe('settleWithin', () => {
+  const timedOut = () => new Error('not in time');
+
+  it('settles as the work does when it settles in time', async () => {
+    const clock = createFakeClock();
+    await expect(settleWithin(clock, 1_000, Promise.resolve(7), timedOut)).resolves.toBe(7);
+    await expect(settleWithin(clock, 1_000, Promise.reject(new Error('boom')), timedOut)).rejects.toThrow('boom');
+  });
+
+  it('rejects with the timeout error once the time passes, and ignores a late outcome', async () => {
+    const clock = createFakeClock();
+    let finish: (value: number) => void = () => undefined;
+    const outcome = settleWithin(clock, 1_000, new Promise<number>((r) => (finish = r)), timedOut);
+    const seen = outcome.then(
+      (value) => ({ value }),
+      (error: Error) => ({ error: error.message }),
+    );
+    await clock.advance(999);
+    finish(1);
+    await clock.advance(1);
+    expect(await seen).toEqual({ value: 1 });
+
+    const late = settleWithin(clock, 1_000, new Promise<number>((r) => (finish = r)), timedOut);
+    const lateSeen = late.then(
+      (value) => ({ value }),
+      (error: Error) => ({ error: error.message }),
+    );
+    await clock.advance(1_000);
+    finish(2);
+    expect(await lateSeen).toEqual({ error: 'not in time' });
+  });
+});
