@@ -24,8 +24,8 @@ export interface PgBudgetStore extends BudgetStore {
   /**
    * Charges part of a hold and keeps `keepUsd` of it (0 drops it, as `settle` does); `ledgerId` names the charge's
    * ledger row, so repeated partial charges of one hold each get their own, and a charge sent again under the same
-   * `ledgerId` (its reply was lost) is a no-op. With `orphan`, a charge whose hold is
-   * gone still lands on that tenant's current periods. Used by budget leases.
+   * `ledgerId` (its reply was lost) is a no-op. With `orphan`, a charge whose hold is gone still lands on that
+   * tenant's current periods. Used by budget leases.
    */
   chargeHold(
     reservationId: string,
