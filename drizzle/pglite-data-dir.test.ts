@@ -1,6 +1,6 @@
 import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from './client.js';
 import { initPgliteDataDir } from './pglite-data-dir.js';
@@ -19,6 +19,12 @@ describe('initPgliteDataDir', () => {
     } finally {
       await h.close();
     }
+  }, 120_000);
+
+  it('creates the missing parents of a relative folder, against the caller’s working directory', async () => {
+    const dir = join(root, 'missing', 'parents', 'pglite');
+    await initPgliteDataDir(relative(process.cwd(), dir));
+    expect(existsSync(join(dir, 'PG_VERSION'))).toBe(true);
   }, 120_000);
 
   it('leaves a folder that already holds a database untouched', async () => {

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { PGlite } from '@electric-sql/pglite';
@@ -26,8 +27,12 @@ await db.close();`;
  */
 export async function initPgliteDataDir(dataDir: string): Promise<void> {
   if (existsSync(join(dataDir, 'PG_VERSION'))) return;
+  // The child runs from the package root (to find PGlite), so a relative folder is made absolute here, against this
+  // process's directory, and its parents are created (the default ./.backstop/pglite on a fresh clone has none).
+  const absolute = resolve(dataDir);
   try {
-    await run(process.execPath, ['--input-type=module', '-e', INIT, dataDir], { cwd: ROOT, timeout: 120_000 });
+    await mkdir(dirname(absolute), { recursive: true });
+    await run(process.execPath, ['--input-type=module', '-e', INIT, absolute], { cwd: ROOT, timeout: 120_000 });
   } catch (e) {
     const stderr = (e as { stderr?: string }).stderr?.trim();
     throw new Error(`could not initialise the PGlite data folder ${dataDir}${stderr ? `: ${stderr}` : ''}`, {
