@@ -175,6 +175,99 @@ describe.each(await testDatabases())('createDecisionWriter ($name)', ({ open }) 
     ]);
   });
 
+  it('stores every field of a decision and of its attempts in its own column', async () => {
+    const { writer, tenantId } = setup();
+    const id = `${tenantId}-full`;
+    const tried = attempt({
+      index: 0,
+      outcome: 'failure',
+      failureKind: 'rate_limited',
+      status: 429,
+      providerCode: 'rate_limit_exceeded',
+      retry: 2,
+      breakerState: 'half_open',
+      startedAtMs: T0 + 5,
+      latencyMs: 12.6,
+      inputTokens: 3,
+      outputTokens: 0,
+      costUsd: 0,
+    });
+    const skipped = attempt({ index: 1, tier: 1, routeId: 'haiku', outcome: 'skipped', skipReason: 'circuit_open' });
+    writer.record(
+      decision(tenantId, id, {
+        userId: 'u1',
+        appId: 'app1',
+        featureId: 'f1',
+        workflowId: 'w1',
+        jobId: 'job1',
+        canaryId: 'can1',
+        canaryArm: 'canary',
+        errorCode: 'ALL_TIERS_FAILED',
+        outcome: 'failed',
+        finalRouteId: null,
+        finalTier: null,
+        sensitive: true,
+        budgetBand: 'conserve',
+        policyVersion: 7,
+        totalLatencyMs: 33.4,
+        totalCostUsd: 0.25,
+        inputTokens: 5,
+        outputTokens: 6,
+        attempts: [tried, skipped],
+      }),
+      { promptHash: 'h', promptChars: 9, content: { prompt: 'user: hi', answer: 'yo' } },
+    );
+    await writer.flush();
+
+    const [row] = await handle.db.select().from(decisions).where(eq(decisions.id, id));
+    expect(row).toEqual({
+      id,
+      tenantId,
+      trafficClass: 'critical',
+      policyVersion: 7,
+      outcome: 'failed',
+      sensitive: true,
+      originalRouteId: 'gpt-4o',
+      finalRouteId: null,
+      finalTier: null,
+      degraded: false,
+      degradedReasons: [],
+      errorCode: 'ALL_TIERS_FAILED',
+      budgetBand: 'conserve',
+      totalLatencyMs: 33,
+      totalCostUsd: 0.25,
+      inputTokens: 5,
+      outputTokens: 6,
+      attemptCount: 2,
+      userId: 'u1',
+      appId: 'app1',
+      featureId: 'f1',
+      workflowId: 'w1',
+      jobId: 'job1',
+      canaryId: 'can1',
+      canaryArm: 'canary',
+      promptHash: 'h',
+      promptChars: 9,
+      content: { prompt: 'user: hi', answer: 'yo' },
+      startedAt: new Date(T0),
+    });
+    const rows = await handle.db.select().from(attempts).where(eq(attempts.decisionId, id)).orderBy(attempts.index);
+    const expected = (a: AttemptRecord) => {
+      const { startedAtMs, latencyMs, ...fields } = a;
+      return {
+        skipReason: null,
+        failureKind: null,
+        status: null,
+        providerCode: null,
+        ...fields,
+        decisionId: id,
+        startedAt: new Date(startedAtMs),
+        latencyMs: Math.round(latencyMs),
+      };
+    };
+    expect(rows).toEqual([expected(tried), expected(skipped)]);
+  });
+
   it('merges counts and latency histograms into an existing rollup row', async () => {
     const { writer, tenantId } = setup();
     writer.record(decision(tenantId, `${tenantId}-1`, { totalLatencyMs: 5 }));

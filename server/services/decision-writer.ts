@@ -6,7 +6,7 @@ import { LATENCY_BOUNDS_MS } from '../../shared/engine/circuit-breaker.js';
 import type { Clock } from '../../shared/engine/ports.js';
 import { settleWithin } from '../../shared/engine/timeout.js';
 import type { DecisionJournal } from './decision-journal.js';
-import { insertRecordset } from './recordset-insert.js';
+import { insertRecordset, type ColumnRecord } from './recordset-insert.js';
 
 /** What the privacy layer adds to a decision row: never raw prompt text unless the tenant opted in and it is redacted. */
 export interface DecisionExtra {
@@ -97,16 +97,21 @@ const latencySlot = (ms: number) => {
  * last tried (so success rates per model mean something), or '-' and -1 when it called none.
  */
 function rollupKey(d: Decision) {
-  const called = d.attempts.filter((a) => a.outcome !== 'skipped');
-  const answered = called.findLast((a) => a.outcome === 'success' && a.routeId === d.finalRouteId);
-  const last = answered ?? called.at(-1);
+  let answered: Decision['attempts'][number] | undefined;
+  let last: Decision['attempts'][number] | undefined;
+  for (const a of d.attempts) {
+    if (a.outcome === 'skipped') continue;
+    last = a;
+    if (a.outcome === 'success' && a.routeId === d.finalRouteId) answered = a;
+  }
+  const tried = answered ?? last;
   return {
-    bucketStart: new Date(Math.floor(d.startedAtMs / MINUTE_MS) * MINUTE_MS),
+    bucketStartMs: Math.floor(d.startedAtMs / MINUTE_MS) * MINUTE_MS,
     tenantId: d.tenantId,
     trafficClass: d.trafficClass,
     routeId: d.finalRouteId ?? '-',
-    model: last?.model ?? '-',
-    tier: d.finalTier ?? last?.tier ?? -1,
+    model: tried?.model ?? '-',
+    tier: d.finalTier ?? tried?.tier ?? -1,
   };
 }
 
@@ -114,12 +119,13 @@ function rollupKey(d: Decision) {
 function rollups(batch: readonly Decision[]): RollupRow[] {
   const rows = new Map<string, RollupRow & { latencyCounts: number[] }>();
   for (const d of batch) {
-    const key = rollupKey(d);
-    const id = JSON.stringify({ ...key, bucketStart: key.bucketStart.getTime() });
+    const { bucketStartMs, ...key } = rollupKey(d);
+    const id = JSON.stringify([bucketStartMs, key.tenantId, key.trafficClass, key.routeId, key.model, key.tier]);
     let row = rows.get(id);
     if (!row) {
-      row = { ...key, requests: 0, successes: 0, fallbacks: 0, degraded: 0, costUsd: 0, latencyCounts: [] };
-      row.latencyCounts = new Array<number>(LATENCY_BOUNDS_MS.length + 1).fill(0);
+      const latencyCounts = new Array<number>(LATENCY_BOUNDS_MS.length + 1).fill(0);
+      const zeros = { requests: 0, successes: 0, fallbacks: 0, degraded: 0, costUsd: 0 };
+      row = { ...key, bucketStart: new Date(bucketStartMs), ...zeros, latencyCounts };
       rows.set(id, row);
     }
     row.requests += 1;
@@ -133,30 +139,65 @@ function rollups(batch: readonly Decision[]): RollupRow[] {
   return [...rows.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, row]) => row);
 }
 
-// Decision and attempt fields share their column names; drizzle writes a missing optional field as NULL.
-function decisionRow({ decision, extra }: Entry): typeof decisions.$inferInsert {
-  const { attempts: tried, startedAtMs, totalLatencyMs, ...fields } = decision;
-  if (!Number.isFinite(startedAtMs) || tried.some((a) => !Number.isFinite(a.startedAtMs))) {
-    throw new UnwritableDecisionError(`decision has a non-finite timestamp (decisionId=${decision.id})`);
+// Timestamps as ISO text, what a timestamptz column reads from JSON; integer columns get whole milliseconds (a fake or
+// high-resolution clock may hand over fractions).
+function decisionRecord({ decision: d, extra }: Entry): ColumnRecord<typeof decisions> {
+  if (!Number.isFinite(d.startedAtMs) || d.attempts.some((a) => !Number.isFinite(a.startedAtMs))) {
+    throw new UnwritableDecisionError(`decision has a non-finite timestamp (decisionId=${d.id})`);
   }
   return {
-    ...fields,
-    // Integer columns: a fake or high-resolution clock may hand over fractions of a millisecond.
-    totalLatencyMs: Math.round(totalLatencyMs),
-    attemptCount: tried.length,
-    promptHash: extra?.promptHash,
-    promptChars: extra?.promptChars,
+    id: d.id,
+    tenant_id: d.tenantId,
+    traffic_class: d.trafficClass,
+    policy_version: d.policyVersion,
+    outcome: d.outcome,
+    sensitive: d.sensitive,
+    original_route_id: d.originalRouteId,
+    final_route_id: d.finalRouteId,
+    final_tier: d.finalTier,
+    degraded: d.degraded,
+    degraded_reasons: d.degradedReasons,
+    error_code: d.errorCode,
+    budget_band: d.budgetBand,
+    total_latency_ms: Math.round(d.totalLatencyMs),
+    total_cost_usd: d.totalCostUsd,
+    input_tokens: d.inputTokens,
+    output_tokens: d.outputTokens,
+    attempt_count: d.attempts.length,
+    user_id: d.userId,
+    app_id: d.appId,
+    feature_id: d.featureId,
+    workflow_id: d.workflowId,
+    job_id: d.jobId,
+    canary_id: d.canaryId,
+    canary_arm: d.canaryArm,
+    prompt_hash: extra?.promptHash,
+    prompt_chars: extra?.promptChars,
     content: extra?.content,
-    startedAt: new Date(startedAtMs),
+    started_at: new Date(d.startedAtMs).toISOString(),
   };
 }
 
-const attemptRows = (d: Decision): (typeof attempts.$inferInsert)[] =>
-  d.attempts.map(({ startedAtMs, latencyMs, ...fields }) => ({
-    ...fields,
-    decisionId: d.id,
-    startedAt: new Date(startedAtMs),
-    latencyMs: Math.round(latencyMs),
+const attemptRecords = (d: Decision): ColumnRecord<typeof attempts>[] =>
+  d.attempts.map((a) => ({
+    decision_id: d.id,
+    index: a.index,
+    tier: a.tier,
+    route_id: a.routeId,
+    provider: a.provider,
+    model: a.model,
+    outcome: a.outcome,
+    skip_reason: a.skipReason,
+    failure_kind: a.failureKind,
+    status: a.status,
+    provider_code: a.providerCode,
+    retry: a.retry,
+    breaker_state: a.breakerState,
+    started_at: new Date(a.startedAtMs).toISOString(),
+    latency_ms: Math.round(a.latencyMs),
+    input_tokens: a.inputTokens,
+    output_tokens: a.outputTokens,
+    cost_usd: a.costUsd,
   }));
 
 /**
@@ -164,10 +205,9 @@ const attemptRows = (d: Decision): (typeof attempts.$inferInsert)[] =>
  * decisions this transaction inserted feed the rollups, so a batch retried after a lost acknowledgement counts once.
  */
 async function writeBatch(tx: Tx, batch: readonly Entry[]): Promise<void> {
-  const rows = batch.map(decisionRow);
-  const fresh = new Set(await insertRecordset(tx, decisions, rows, 'id'));
+  const fresh = new Set(await insertRecordset(tx, decisions, batch.map(decisionRecord), 'id'));
   const written = [...new Map(batch.map((e) => [e.decision.id, e.decision])).values()].filter((d) => fresh.has(d.id));
-  await insertRecordset(tx, attempts, written.flatMap(attemptRows));
+  await insertRecordset(tx, attempts, written.flatMap(attemptRecords));
   const sums = rollups(written);
   if (sums.length === 0) return;
   const r = decisionRollups;
