@@ -86,31 +86,114 @@ export async function postJson(req: PostJsonRequest): Promise<HttpResponse> {
   throw providerError(classifyFailure({ status, headers, body: parseJsonOr(text), nowMs }), secrets);
 }
 
-/** Reads a whole (non-streamed) JSON body. Throws `ProviderError` for a cut connection, an abort or bad JSON. */
-export async function readJson(response: HttpResponse, signal: AbortSignal): Promise<unknown> {
-  let read: { text: string; truncated: boolean };
-  try {
-    read = await readBounded(response.body, RESPONSE_BODY_LIMIT);
-  } catch (error) {
-    throw providerError(
-      classifyFailure({ error: signal.aborted ? (signal.reason ?? error) : error }),
-      response.secrets,
-    );
-  } finally {
-    discard(response.body);
+// Parsed once per distinct URL: a gateway calls a handful of endpoints, and `new URL` on every call showed up.
+const targets = new Map<string, { origin: string; path: string }>();
+function targetOf(url: string): { origin: string; path: string } {
+  let target = targets.get(url);
+  if (!target) {
+    const parsed = new URL(url);
+    target = { origin: parsed.origin, path: `${parsed.pathname}${parsed.search}` };
+    if (targets.size >= 256) targets.clear();
+    targets.set(url, target);
   }
-  if (read.truncated) {
-    throw new ProviderError({ kind: 'unknown', status: response.status, message: 'response body too large' });
-  }
+  return target;
+}
+
+/**
+ * POSTs JSON once and resolves with the whole JSON answer: `postJson` + `readJson` for non-streamed calls, with the
+ * same errors, through undici's dispatch handler instead of its `request` API (no body stream, no async iterator:
+ * ~16 us less per call in a loopback proxy).
+ */
+export function postForJson(req: PostJsonRequest): Promise<unknown> {
+  const secrets = (req.secrets ?? []).filter((s) => s.length > 0);
+  const { signal } = req;
+  const networkError = (error: unknown) =>
+    providerError(classifyFailure({ error: signal.aborted ? (signal.reason ?? error) : error }), secrets);
+  if (signal.aborted) return Promise.reject(networkError(signal.reason));
+  return new Promise<unknown>((resolve, reject) => {
+    let status = 0;
+    let headers: IncomingHttpHeaders = {};
+    let chunks: Buffer[] = [];
+    let size = 0;
+    let settled = false;
+    let abortUpstream: ((reason: Error) => void) | undefined;
+    const onAbort = () => abortUpstream?.(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+    const settle = (fn: () => void) => {
+      if (settled) return;
+      settled = true;
+      signal.removeEventListener('abort', onAbort);
+      chunks = [];
+      try {
+        fn();
+      } catch (error) {
+        reject(error);
+      }
+    };
+    const limit = () => (status >= 200 && status < 300 ? RESPONSE_BODY_LIMIT : ERROR_BODY_LIMIT);
+    const finish = (truncated: boolean) => {
+      const text = Buffer.concat(chunks, Math.min(size, limit())).toString('utf8');
+      settle(() => {
+        if (status < 200 || status >= 300) {
+          const nowMs = (req.now ?? Date.now)();
+          reject(providerError(classifyFailure({ status, headers, body: parseJsonOr(text), nowMs }), secrets));
+        } else if (truncated) {
+          reject(new ProviderError({ kind: 'unknown', status, message: 'response body too large' }));
+        } else {
+          resolve(parseAnswer(text, status));
+        }
+      });
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      const { origin, path } = targetOf(req.url);
+      (req.dispatcher ?? sharedHttpAgent()).dispatch(
+        {
+          origin,
+          path,
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...req.headers },
+          body: JSON.stringify(req.body),
+        },
+        {
+          onRequestStart(controller) {
+            abortUpstream = (reason) => controller.abort(reason);
+            if (signal.aborted) onAbort();
+          },
+          onResponseStart(_controller, statusCode, responseHeaders) {
+            status = statusCode;
+            headers = responseHeaders;
+          },
+          onResponseData(controller, chunk) {
+            if (settled) return;
+            chunks.push(chunk);
+            size += chunk.length;
+            // Past the limit the rest is not read: an error keeps its first 64 KB, an answer fails as too large.
+            if (size > limit()) {
+              finish(true);
+              controller.abort(new Error('response body over the limit'));
+            }
+          },
+          onResponseEnd() {
+            finish(false);
+          },
+          onResponseError(_controller, error) {
+            // A cut error body still has a status that says what went wrong; anything else is a network failure.
+            if (status !== 0 && (status < 200 || status >= 300)) finish(false);
+            else settle(() => reject(networkError(error)));
+          },
+        },
+      );
+    } catch (error) {
+      settle(() => reject(networkError(error)));
+    }
+  });
+}
+
+function parseAnswer(text: string, status: number): unknown {
   try {
-    return JSON.parse(read.text);
+    return JSON.parse(text);
   } catch (error) {
-    throw new ProviderError({
-      kind: 'unknown',
-      status: response.status,
-      message: 'malformed JSON response',
-      cause: error,
-    });
+    throw new ProviderError({ kind: 'unknown', status, message: 'malformed JSON response', cause: error });
   }
 }
 

@@ -1,5 +1,5 @@
 import type { ProviderAdapter, ProviderCall, ProviderResult, ProviderStreamEvent } from '../../shared/engine/ports.js';
-import { postJson, readJson, type HttpTransportOptions } from './http.js';
+import { postForJson, postJson, type HttpTransportOptions } from './http.js';
 import { readSseResponse, type SseEvent } from './sse.js';
 
 /** What one wire format decides; the POST, the JSON read and the SSE read are the same for all of them. */
@@ -14,21 +14,19 @@ export interface WireFormat {
 
 /** Builds an adapter from a wire format: exactly one POST per call, no retries (the engine owns them). */
 export function createWireAdapter(wire: WireFormat, transport: HttpTransportOptions = {}): ProviderAdapter {
-  const post = (call: ProviderCall, signal: AbortSignal, stream: boolean) =>
-    postJson({
-      ...wire.request(call, stream),
-      signal,
-      secrets: [...wire.secrets],
-      ...(transport.dispatcher && { dispatcher: transport.dispatcher }),
-      ...(transport.now && { now: transport.now }),
-    });
+  const request = (call: ProviderCall, signal: AbortSignal, stream: boolean) => ({
+    ...wire.request(call, stream),
+    signal,
+    secrets: wire.secrets,
+    ...(transport.dispatcher && { dispatcher: transport.dispatcher }),
+    ...(transport.now && { now: transport.now }),
+  });
   return {
     async complete(call, signal) {
-      const response = await post(call, signal, false);
-      return wire.fromResponse(await readJson(response, signal), call);
+      return wire.fromResponse(await postForJson(request(call, signal, false)), call);
     },
     async *stream(call, signal) {
-      const response = await post(call, signal, true);
+      const response = await postJson(request(call, signal, true));
       yield* wire.fromStream(readSseResponse(response, signal), call);
     },
   };
