@@ -84,6 +84,19 @@ const DEFAULTS: ResolvedOptions = {
   successesToClose: 1,
 };
 
+const NO_OPTIONS: BreakerOptions = Object.freeze({});
+// Resolved once per options object (treated as immutable): these run twice per request, and spreading the defaults
+// each time showed up in profiles.
+const resolvedCache = new WeakMap<BreakerOptions, ResolvedOptions>();
+function resolve(options: BreakerOptions): ResolvedOptions {
+  let o = resolvedCache.get(options);
+  if (!o) {
+    o = { ...DEFAULTS, ...options };
+    resolvedCache.set(options, o);
+  }
+  return o;
+}
+
 /** A closed breaker with an empty window. */
 export function emptyBreakerSnapshot(): BreakerSnapshot {
   return {
@@ -97,8 +110,12 @@ export function emptyBreakerSnapshot(): BreakerSnapshot {
 }
 
 /** Drops buckets that have left the window ending at `nowMs` and keeps at most `bucketCount`. */
-export function rotateBuckets(buckets: readonly Bucket[], nowMs: number, options: BreakerOptions = {}): Bucket[] {
-  const { windowMs, bucketCount } = { ...DEFAULTS, ...options };
+export function rotateBuckets(
+  buckets: readonly Bucket[],
+  nowMs: number,
+  options: BreakerOptions = NO_OPTIONS,
+): Bucket[] {
+  const { windowMs, bucketCount } = resolve(options);
   const span = bucketMs(windowMs, bucketCount) * bucketCount;
   return buckets.filter((b) => b.startMs + span > nowMs).slice(-bucketCount);
 }
@@ -130,9 +147,9 @@ export function estimateQuantile(counts: readonly number[], q: number): number |
 export function applyCheck(
   snapshot: BreakerSnapshot,
   nowMs: number,
-  options: BreakerOptions = {},
+  options: BreakerOptions = NO_OPTIONS,
 ): { snapshot: BreakerSnapshot; allowed: boolean; transition?: Transition } {
-  const o = { ...DEFAULTS, ...options };
+  const o = resolve(options);
   if (snapshot.state === 'closed') return { snapshot, allowed: true };
   if (snapshot.state === 'open') {
     if (nowMs < (snapshot.openedAtMs ?? 0) + o.cooldownMs) return { snapshot, allowed: false };
@@ -155,9 +172,9 @@ export function applyRecord(
   outcome: BreakerOutcome,
   nowMs: number,
   sloP95Ms: number | undefined,
-  options: BreakerOptions = {},
+  options: BreakerOptions = NO_OPTIONS,
 ): { snapshot: BreakerSnapshot; transition?: Transition } {
-  const o = { ...DEFAULTS, ...options };
+  const o = resolve(options);
   const counts = outcome.ok || outcome.countsForHealth;
   // A result that lands while open came from a call made before the breaker opened: it changes nothing.
   if (snapshot.state === 'open') return { snapshot };
@@ -208,11 +225,17 @@ function recordProbe(
 
 function tripReason(snapshot: BreakerSnapshot, sloP95Ms: number | undefined, o: ResolvedOptions) {
   if (snapshot.consecutiveFailures >= o.consecutiveFailures) return 'consecutive_failures' as const;
-  const { successes, failures, latencyCounts } = windowTotals(snapshot.buckets);
+  let successes = 0;
+  let failures = 0;
+  for (const b of snapshot.buckets) {
+    successes += b.successes;
+    failures += b.failures;
+  }
   const requests = successes + failures;
   if (requests < o.minRequests) return null;
   if (failures / requests > o.errorRateThreshold) return 'error_rate' as const;
-  const p95 = estimateQuantile(latencyCounts, 0.95);
+  if (sloP95Ms === undefined) return null;
+  const p95 = estimateQuantile(windowTotals(snapshot.buckets).latencyCounts, 0.95);
   if (sloP95Ms !== undefined && p95 !== undefined && p95 > sloP95Ms) return 'latency' as const;
   return null;
 }
@@ -226,7 +249,9 @@ function addToWindow(buckets: readonly Bucket[], outcome: BreakerOutcome, nowMs:
   const current = last && last.startMs >= startMs ? last : emptyBucket(startMs);
   const slot = latencySlot(outcome.latencyMs);
   // Copies at the current slot count, so a snapshot stored under other bounds cannot grow or break the histogram.
-  const latencyCounts = Array.from({ length: SLOTS }, (_, i) => (current.latencyCounts[i] ?? 0) + (i === slot ? 1 : 0));
+  const latencyCounts = new Array<number>(SLOTS);
+  for (let i = 0; i < SLOTS; i++) latencyCounts[i] = current.latencyCounts[i] ?? 0;
+  latencyCounts[slot]! += 1;
   const updated: Bucket = {
     startMs: current.startMs,
     successes: current.successes + (outcome.ok ? 1 : 0),

@@ -18,7 +18,9 @@ export function createMemoryBreakerStore(): BreakerStore {
 
 function freeze(snapshot: BreakerSnapshot): BreakerSnapshot {
   if (Object.isFrozen(snapshot)) return snapshot;
+  // Buckets carried over from the previous snapshot are frozen already; only the new one needs it.
   for (const b of snapshot.buckets) {
+    if (Object.isFrozen(b)) continue;
     Object.freeze(b.latencyCounts);
     Object.freeze(b);
   }
