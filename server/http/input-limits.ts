@@ -16,23 +16,27 @@ const NUL = '\u0000';
  * Undefined when the value is fine.
  */
 export function findInputProblem(value: unknown): InputProblem | undefined {
-  return walk(value, [], 0);
+  return walk(value, 0);
 }
 
-function walk(value: unknown, path: (string | number)[], depth: number): InputProblem | undefined {
+// The path is built on the way back up, only for the value at fault: this runs on every request body.
+function walk(value: unknown, depth: number): InputProblem | undefined {
   if (typeof value === 'string')
-    return value.includes(NUL) ? { path, message: 'must not contain the NUL character (\\u0000)' } : undefined;
+    return value.includes(NUL) ? { path: [], message: 'must not contain the NUL character (\\u0000)' } : undefined;
   if (typeof value !== 'object' || value === null) return undefined;
   // The check comes before the descent, so the recursion itself never goes past the limit.
-  if (depth >= MAX_INPUT_DEPTH) return { path, message: `nested deeper than ${MAX_INPUT_DEPTH} levels` };
-  const entries: [string | number, unknown][] = Array.isArray(value)
-    ? value.map((v, i) => [i, v])
-    : Object.entries(value as Record<string, unknown>);
-  for (const [key, child] of entries) {
-    if (typeof key === 'string' && key.includes(NUL))
-      return { path: [...path, key], message: 'keys must not contain the NUL character (\\u0000)' };
-    const problem = walk(child, [...path, key], depth + 1);
-    if (problem) return problem;
+  if (depth >= MAX_INPUT_DEPTH) return { path: [], message: `nested deeper than ${MAX_INPUT_DEPTH} levels` };
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const problem = walk(value[i], depth + 1);
+      if (problem) return (problem.path.unshift(i), problem);
+    }
+    return undefined;
+  }
+  for (const key of Object.keys(value)) {
+    if (key.includes(NUL)) return { path: [key], message: 'keys must not contain the NUL character (\\u0000)' };
+    const problem = walk((value as Record<string, unknown>)[key], depth + 1);
+    if (problem) return (problem.path.unshift(key), problem);
   }
   return undefined;
 }

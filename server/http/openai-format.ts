@@ -225,7 +225,9 @@ function toResponseSchema(format: ChatRequest['response_format']): Record<string
 }
 
 function definedOnly<T extends Record<string, unknown>>(o: T): { [K in keyof T]?: Exclude<T[K], null | undefined> } {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== null)) as never;
+  const out: Record<string, unknown> = {};
+  for (const key in o) if (o[key] !== undefined && o[key] !== null) out[key] = o[key];
+  return out as never;
 }
 
 function issueReply(first: z.core.$ZodIssue, param: (path: PropertyKey[]) => string): OpenAIErrorReply {
