@@ -54,7 +54,7 @@ const app = createApp(services, {
 services.monitoring.start();
 services.canaryGuard.start();
 services.jobs.start();
-const tracing = createTracing({ ...(env.BACKSTOP_OTEL_ENDPOINT && { endpoint: env.BACKSTOP_OTEL_ENDPOINT }) });
+const tracing = await createTracing({ ...(env.BACKSTOP_OTEL_ENDPOINT && { endpoint: env.BACKSTOP_OTEL_ENDPOINT }) });
 tracing.attach(services.engine);
 
 const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, (info) => {

@@ -1,12 +1,13 @@
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it, vi } from 'vitest';
+import { json, startLoopback } from '../../test/fixtures/providers/loopback-server.js';
 import { ask, createEngineHarness } from '../../shared/testing/engine-harness.js';
 import { createTracing } from './tracing.js';
 
 describe('OpenTelemetry tracing', () => {
   it('emits a request span with one child per attempt, timed from the decision', async () => {
     const exporter = new InMemorySpanExporter();
-    const tracing = createTracing({ exporter });
+    const tracing = await createTracing({ exporter });
     const h = createEngineHarness();
     tracing.attach(h.engine);
     h.providers.always('gpt-4o', { fail: 'server_error' });
@@ -24,12 +25,30 @@ describe('OpenTelemetry tracing', () => {
     await tracing.shutdown();
   });
 
-  it('is off by default and registers no listener', () => {
-    const tracing = createTracing({});
+  it('is off by default and registers no listener', async () => {
+    const tracing = await createTracing({});
     const h = createEngineHarness();
     const spy = vi.spyOn(h.engine.events, 'onDecision');
     tracing.attach(h.engine);
     expect(tracing.enabled).toBe(false);
     expect(spy).not.toHaveBeenCalled();
+  });
+
+  it('sends the spans to an OTLP/HTTP endpoint when one is configured', async () => {
+    const collector = await startLoopback();
+    collector.reply(json(200, {}));
+    try {
+      const tracing = await createTracing({ endpoint: `${collector.baseUrl}/v1/traces` });
+      const h = createEngineHarness();
+      tracing.attach(h.engine);
+      await h.run(ask('critical'));
+      // Shutting down flushes the batch processor.
+      await tracing.shutdown();
+      expect(tracing.enabled).toBe(true);
+      expect(collector.requests.map((r) => `${r.method} ${r.url}`)).toEqual(['POST /v1/traces']);
+      expect(JSON.stringify(collector.requests[0]!.body)).toContain('backstop.request');
+    } finally {
+      await collector.close();
+    }
   });
 });

@@ -1,11 +1,5 @@
 import { context, SpanKind, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import {
-  BasicTracerProvider,
-  BatchSpanProcessor,
-  SimpleSpanProcessor,
-  type SpanExporter,
-} from '@opentelemetry/sdk-trace-base';
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { Decision } from '../../shared/contracts/decision.js';
 import type { FallbackEngine } from '../../shared/engine/fallback-engine.js';
 
@@ -19,12 +13,18 @@ export interface TracingOptions {
 /**
  * Optional OpenTelemetry spans: one `backstop.request` span per decision with a `backstop.attempt` child per attempt,
  * built from the decision record after the request ends. Off unless an endpoint or exporter is given; when off no
- * listener is registered, so the request path pays nothing.
+ * listener is registered, so the request path pays nothing, and the SDK and the OTLP exporter are not even loaded
+ * (together about 20 MB of RSS).
  */
-export function createTracing(options: TracingOptions = {}) {
+export async function createTracing(options: TracingOptions = {}) {
+  if (!options.exporter && !options.endpoint) {
+    return { enabled: false as const, attach: () => () => undefined, shutdown: async () => undefined };
+  }
+  const { BasicTracerProvider, BatchSpanProcessor, SimpleSpanProcessor } =
+    await import('@opentelemetry/sdk-trace-base');
   const exporter =
-    options.exporter ?? (options.endpoint ? new OTLPTraceExporter({ url: options.endpoint }) : undefined);
-  if (!exporter) return { enabled: false as const, attach: () => () => undefined, shutdown: async () => undefined };
+    options.exporter ??
+    new (await import('@opentelemetry/exporter-trace-otlp-http')).OTLPTraceExporter({ url: options.endpoint });
   const provider = new BasicTracerProvider({
     spanProcessors: [options.exporter ? new SimpleSpanProcessor(exporter) : new BatchSpanProcessor(exporter)],
   });
