@@ -1,13 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
-import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
-import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
-import { initPgliteDataDir, PGLITE_START_PARAMS } from './pglite-data-dir.js';
+import { initPgliteDataDir, PGLITE_EXTRA_START_PARAMS } from './pglite-data-dir.js';
 import * as schema from './schema/index.js';
 
 export { schema };
@@ -70,7 +68,12 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
     mkdirSync(dataDir, { recursive: true });
     await initPgliteDataDir(dataDir);
   }
-  const client = await PGlite.create(dataDir, { startParams: PGLITE_START_PARAMS });
+  // Loaded only here: a gateway on a Postgres server never needs the embedded database's modules.
+  const { PGlite } = await import('@electric-sql/pglite');
+  const { drizzle: drizzlePglite } = await import('drizzle-orm/pglite');
+  const { migrate: migratePglite } = await import('drizzle-orm/pglite/migrator');
+  const startParams = [...PGlite.defaultStartParams, ...PGLITE_EXTRA_START_PARAMS];
+  const client = await PGlite.create(dataDir, { startParams });
   const db = drizzlePglite(client, { schema });
   await migratePglite(db, { migrationsFolder: MIGRATIONS });
   return {
