@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 // Order matters: secrets and cards before phone numbers, which would otherwise eat their digits.
 const PATTERNS: [RegExp, string][] = [
@@ -19,5 +19,5 @@ export function redact(text: string): string {
 
 /** SHA-256 of the text: lets decisions be correlated without storing the text. */
 export function contentHash(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
+  return hash('sha256', text, 'hex');
 }
