@@ -37,4 +37,4 @@ USER node
 EXPOSE 4000
 # Graceful shutdown: on SIGTERM the server stops accepting, drains in-flight requests and flushes decision rows.
 STOPSIGNAL SIGTERM
-CMD ["node", "dist/server/main.mjs"]
+CMD ["node", "--max-semi-space-size=8", "dist/server/main.mjs"]

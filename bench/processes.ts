@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import type { FaultProfile } from '../shared/contracts/fault-profile.js';
 import type { SimulatorStats } from '../server/providers/simulator/state.js';
-import { buildServer } from '../server/build.js';
+import { buildServer, GATEWAY_NODE_FLAGS } from '../server/build.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** The bench's Backstop config: the demo's routes and policy, providers on the external simulator (`SIM_URL`). */
@@ -53,8 +53,8 @@ export function freePort(): Promise<number> {
 }
 
 /** Starts `node <script>` from the repository root; through tsx when the script is TypeScript. */
-export function spawnNode(script: string, env: Record<string, string>): ChildHandle {
-  const args = script.endsWith('.ts') ? ['--import', 'tsx', script] : [script];
+export function spawnNode(script: string, env: Record<string, string>, nodeArgs: readonly string[] = []): ChildHandle {
+  const args = [...nodeArgs, ...(script.endsWith('.ts') ? ['--import', 'tsx', script] : [script])];
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { ...process.env, ...env },
@@ -179,27 +179,31 @@ let built: Promise<string> | undefined;
 const benchBuild = () => (built ??= buildServer(fileURLToPath(new URL('../dist/server-bench', import.meta.url))));
 
 /**
- * Starts the built gateway (`npm run build:server`'s bundle, on plain node) on a free loopback port as the Dockerfile
- * does (NODE_ENV=production), with the bench config,
+ * Starts the built gateway (`npm run build:server`'s bundle, on plain node with `GATEWAY_NODE_FLAGS`) on a free loopback
+ * port as the Dockerfile does (NODE_ENV=production), with the bench config,
  * LOG_LEVEL=warn and a fresh admin key; resolves once `/healthz` answers. Redis and tracing are off, whatever the calling
  * shell has set.
  */
 export async function startBackstopProcess(simUrl: string, storage: BackstopStorage): Promise<BackstopProcess> {
   const port = await freePort();
   const adminKey = `bk_admin_bench_${randomBytes(16).toString('hex')}`;
-  const handle = spawnNode(await benchBuild(), {
-    NODE_ENV: 'production',
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    BACKSTOP_DATA_DIR: storage.dataDir,
-    DATABASE_URL: storage.url ?? '',
-    BACKSTOP_ADMIN_KEY: adminKey,
-    BACKSTOP_CONFIG: BENCH_CONFIG,
-    LOG_LEVEL: 'warn',
-    REDIS_URL: '',
-    BACKSTOP_OTEL_ENDPOINT: '',
-    SIM_URL: simUrl,
-  });
+  const handle = spawnNode(
+    await benchBuild(),
+    {
+      NODE_ENV: 'production',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      BACKSTOP_DATA_DIR: storage.dataDir,
+      DATABASE_URL: storage.url ?? '',
+      BACKSTOP_ADMIN_KEY: adminKey,
+      BACKSTOP_CONFIG: BENCH_CONFIG,
+      LOG_LEVEL: 'warn',
+      REDIS_URL: '',
+      BACKSTOP_OTEL_ENDPOINT: '',
+      SIM_URL: simUrl,
+    },
+    GATEWAY_NODE_FLAGS,
+  );
   const url = `http://127.0.0.1:${port}`;
   await waitUntil('Backstop', handle, async () => {
     const res = await request(`${url}/healthz`);

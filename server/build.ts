@@ -5,6 +5,13 @@ import { build } from 'esbuild';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
+/**
+ * Node flags the gateway runs with (`npm start`, the Dockerfile's CMD and the bench; tests check all three). The young
+ * generation's semi-spaces stay at 8 MB instead of V8's 16: under a c=32 load RSS went from about 158 to 146 MB with
+ * no change in requests/s, as requests die young either way. It cannot be set from inside the process.
+ */
+export const GATEWAY_NODE_FLAGS = ['--max-semi-space-size=8'] as const;
+
 /** Where `npm run build:server` writes the gateway: `<outDir>/main.mjs` and the migrations beside it. */
 export const SERVER_DIST = join(ROOT, 'dist/server');
 

@@ -26,6 +26,8 @@ export interface ServerProcessOptions {
   adminKey?: string;
   /** A built gateway (`npm run build:server`'s main.mjs) to run with plain node instead of the TypeScript source. */
   entry?: string;
+  /** Node flags before the entry, as `npm start` passes `GATEWAY_NODE_FLAGS`. */
+  nodeFlags?: readonly string[];
 }
 
 /**
@@ -39,7 +41,10 @@ export async function startServerProcess(
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'backstop-e2e-')));
   const adminKey =
     options.adminKey ?? `bk_admin_e2e_${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
-  const args = options.entry ? [options.entry] : ['--import', 'tsx', 'server/main.ts'];
+  const args = [
+    ...(options.nodeFlags ?? []),
+    ...(options.entry ? [options.entry] : ['--import', 'tsx', 'server/main.ts']),
+  ];
   const child: ChildProcess = spawn(process.execPath, args, {
     cwd: ROOT,
     env: {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { parseEnv } from '../../../server/env.js';
+import { GATEWAY_NODE_FLAGS } from '../../../server/build.js';
 
 // No Docker engine runs in CI, so the compose stack is never started there. These checks pin the parts that make it
 // work (shared stores, health gating, the load balancer's upgrade and streaming settings, a non-root image) so that
@@ -189,7 +190,9 @@ describe('Dockerfile', () => {
     expect(stage.some((l) => /^COPY\s.*dist\/web/.test(l))).toBe(true);
     expect(stage.some((l) => /^COPY\s.*dist\/server/.test(l))).toBe(true);
     // The built bundle on plain node, with runtime packages only: no TypeScript loader in production.
-    expect(stage.at(-1)).toBe('CMD ["node", "dist/server/main.mjs"]');
+    const cmd = stage.at(-1)!;
+    expect(cmd).toMatch(/^CMD \[/);
+    expect(JSON.parse(cmd.slice('CMD '.length))).toEqual(['node', ...GATEWAY_NODE_FLAGS, 'dist/server/main.mjs']);
     expect(dockerfile).toMatch(/^RUN npm ci --omit=dev\b/m);
   });
 

@@ -1,8 +1,8 @@
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildServer } from '../../../server/build.js';
+import { buildServer, GATEWAY_NODE_FLAGS } from '../../../server/build.js';
 import { startServerProcess, type ServerProcess } from '../../support/server-process.js';
 
 // Two levels under the repository like dist/server, so the bundle finds dist/web and node_modules as npm start's does.
@@ -11,7 +11,7 @@ let server: ServerProcess;
 
 beforeAll(async () => {
   const entry = await buildServer(OUT);
-  server = await startServerProcess({}, { entry });
+  server = await startServerProcess({}, { entry, nodeFlags: GATEWAY_NODE_FLAGS });
 }, 120_000);
 afterAll(async () => {
   await server?.stop();
@@ -19,6 +19,15 @@ afterAll(async () => {
 });
 
 describe('the built gateway (npm start runs dist/server/main.mjs with plain node)', () => {
+  it('is what npm start runs, with the gateway node flags', () => {
+    const pkg = JSON.parse(readFileSync(fileURLToPath(new URL('../../../package.json', import.meta.url)), 'utf8')) as {
+      scripts: Record<string, string>;
+    };
+    expect(pkg.scripts.start).toBe(
+      `npm run build --silent && node ${GATEWAY_NODE_FLAGS.join(' ')} dist/server/main.mjs`,
+    );
+  });
+
   it('bundles the server with the migrations beside it', () => {
     expect(existsSync(join(OUT, 'main.mjs'))).toBe(true);
     expect(existsSync(join(OUT, 'migrations/meta/_journal.json'))).toBe(true);
