@@ -27,6 +27,13 @@ import {
   type TimeRangeId,
 } from './overview-data.js';
 
+/**
+ * How long after a decision its rollup is surely in the database: the writer's batch interval
+ * (`BACKSTOP_DECISION_FLUSH_MS`, 1 s by default) plus the write. The page looks again this long after it opens and after
+ * each live decision; with a longer interval the charts catch up at the next event.
+ */
+export const ROLLUP_SETTLE_MS = 2_500;
+
 export const OverviewQuery = graphql(
   `
     query OverviewQuery(
@@ -122,8 +129,18 @@ export function OverviewPage() {
   );
   const feed = feedResult.data?.key === feedKey ? feedResult.data : emptyFeed<FeedEvent>(feedKey);
   const newestId = feed.recent[0]?.id;
+  // Decisions made just before the page opened may still be in the writer's buffer: look again once they are written.
   useEffect(() => {
-    if (newestId) refresh();
+    const later = setTimeout(refresh, ROLLUP_SETTLE_MS);
+    return () => clearTimeout(later);
+  }, [refresh]);
+  useEffect(() => {
+    if (!newestId) return;
+    refresh();
+    // The charts read rollups, which reach the database with the decision writer's next batch: refetch once more after
+    // it, or a lone decision would be missing from them until the next one arrives.
+    const later = setTimeout(refresh, ROLLUP_SETTLE_MS);
+    return () => clearTimeout(later);
   }, [newestId, refresh]);
 
   const [updatedAt, setUpdatedAt] = useState<string>();
