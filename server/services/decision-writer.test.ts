@@ -399,11 +399,26 @@ describe.each(await testDatabases())('createDecisionWriter ($name)', ({ open }) 
     expect(drops).toEqual([]);
   });
 
-  it('journals every record and lets the journal forget only once nothing is left unwritten', async () => {
+  it('tells the journal after each batch how many newer rows are still pending', async () => {
+    const released: number[] = [];
+    const journal = {
+      append: () => undefined,
+      release: (pending: number) => released.push(pending),
+      recover: () => [],
+      finishRecovery: () => undefined,
+      close: () => undefined,
+    };
+    const { writer, tenantId } = setup({ journal, batchSize: 2 });
+    for (let i = 0; i < 5; i++) writer.record(decision(tenantId, `${tenantId}-${i}`));
+    await writer.flush();
+    expect(released).toEqual([3, 1, 0]);
+  });
+
+  it('journals every record and tells the journal how many rows are still unwritten after each batch', async () => {
     const log: string[] = [];
     const journal = {
       append: (e: { decision: Decision }) => log.push(`append ${e.decision.id}`),
-      settled: () => log.push('settled'),
+      release: (pending: number) => log.push(`release ${pending}`),
       recover: () => [],
       finishRecovery: () => undefined,
       close: () => log.push('close'),
@@ -416,7 +431,7 @@ describe.each(await testDatabases())('createDecisionWriter ($name)', ({ open }) 
     state.down = false;
     writer.record(decision(tenantId, `${tenantId}-2`));
     await writer.close();
-    expect(log).toEqual([`append ${tenantId}-1`, `append ${tenantId}-2`, 'settled', 'close']);
+    expect(log).toEqual([`append ${tenantId}-1`, `append ${tenantId}-2`, 'release 0', 'close']);
     expect(await idsOf(tenantId)).toEqual([`${tenantId}-1`, `${tenantId}-2`]);
   });
 });

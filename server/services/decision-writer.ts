@@ -346,9 +346,17 @@ export function createDecisionWriter(options: DecisionWriterOptions): DecisionWr
     running++;
     const run = chain.then(async () => {
       try {
-        while (buffer.length > 0) await writeNext();
-        // Checked and forgotten in one synchronous step: no record can slip in between.
-        if (buffer.length === 0 && inFlight === 0) options.journal?.settled();
+        while (buffer.length > 0) {
+          await writeNext();
+          // Counted and released in one synchronous step: no record can slip in between. Under steady load the
+          // buffer is never empty here, so the journal lets go of whole segments behind the pending rows.
+          try {
+            options.journal?.release(buffer.length + inFlight);
+          } catch (error) {
+            // A journal that cannot forget only keeps rows longer; the batch itself was written.
+            report(error);
+          }
+        }
         failures = 0;
       } catch (error) {
         failures++;
