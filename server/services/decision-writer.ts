@@ -2,11 +2,17 @@ import { sql } from 'drizzle-orm';
 import type { Database } from '../../drizzle/client.js';
 import { attempts, decisionRollups, decisions } from '../../drizzle/schema/index.js';
 import type { Decision } from '../../shared/contracts/decision.js';
-import { LATENCY_BOUNDS_MS } from '../../shared/engine/circuit-breaker.js';
 import type { Clock } from '../../shared/engine/ports.js';
 import { settleWithin } from '../../shared/engine/timeout.js';
 import type { DecisionJournal } from './decision-journal.js';
-import { insertRecordset, type ColumnRecord } from './recordset-insert.js';
+import {
+  attemptRecords,
+  decisionRecord,
+  rollups,
+  UnwritableDecisionError,
+  type DecisionEntry as Entry,
+} from './decision-rows.js';
+import { insertRecordset } from './recordset-insert.js';
 
 /** What the privacy layer adds to a decision row: never raw prompt text unless the tenant opted in and it is redacted. */
 export interface DecisionExtra {
@@ -52,18 +58,7 @@ export interface DecisionWriter {
   droppedCount(): number;
 }
 
-interface Entry {
-  decision: Decision;
-  extra: DecisionExtra | undefined;
-}
-
 type Tx = Parameters<Parameters<Database['transaction']>[0]>[0];
-type RollupRow = typeof decisionRollups.$inferInsert;
-
-const MINUTE_MS = 60_000;
-
-/** Thrown for a decision that can never be written (a non-finite timestamp), so it is dropped instead of retried. */
-class UnwritableDecisionError extends Error {}
 
 const realClock: Clock = {
   now: () => Date.now(),
@@ -86,119 +81,6 @@ function isPermanent(error: unknown): boolean {
   }
   return false;
 }
-
-const latencySlot = (ms: number) => {
-  const i = LATENCY_BOUNDS_MS.findIndex((bound) => ms <= bound);
-  return i === -1 ? LATENCY_BOUNDS_MS.length : i;
-};
-
-/**
- * The rollup a decision counts in. A request no route answered is filed under route '-', with the model and tier it
- * last tried (so success rates per model mean something), or '-' and -1 when it called none.
- */
-function rollupKey(d: Decision) {
-  let answered: Decision['attempts'][number] | undefined;
-  let last: Decision['attempts'][number] | undefined;
-  for (const a of d.attempts) {
-    if (a.outcome === 'skipped') continue;
-    last = a;
-    if (a.outcome === 'success' && a.routeId === d.finalRouteId) answered = a;
-  }
-  const tried = answered ?? last;
-  return {
-    bucketStartMs: Math.floor(d.startedAtMs / MINUTE_MS) * MINUTE_MS,
-    tenantId: d.tenantId,
-    trafficClass: d.trafficClass,
-    routeId: d.finalRouteId ?? '-',
-    model: tried?.model ?? '-',
-    tier: d.finalTier ?? tried?.tier ?? -1,
-  };
-}
-
-/** Sums a batch into rollup rows, sorted by key so that concurrent writers lock rows in the same order. */
-function rollups(batch: readonly Decision[]): RollupRow[] {
-  const rows = new Map<string, RollupRow & { latencyCounts: number[] }>();
-  for (const d of batch) {
-    const { bucketStartMs, ...key } = rollupKey(d);
-    const id = JSON.stringify([bucketStartMs, key.tenantId, key.trafficClass, key.routeId, key.model, key.tier]);
-    let row = rows.get(id);
-    if (!row) {
-      const latencyCounts = new Array<number>(LATENCY_BOUNDS_MS.length + 1).fill(0);
-      const zeros = { requests: 0, successes: 0, fallbacks: 0, degraded: 0, costUsd: 0 };
-      row = { ...key, bucketStart: new Date(bucketStartMs), ...zeros, latencyCounts };
-      rows.set(id, row);
-    }
-    row.requests += 1;
-    if (d.outcome === 'success' || d.outcome === 'degraded') row.successes += 1;
-    const switched = d.finalRouteId !== null && d.finalRouteId !== d.originalRouteId;
-    if (switched || d.degradedReasons.includes('fallback')) row.fallbacks += 1;
-    if (d.degraded) row.degraded += 1;
-    row.costUsd += d.totalCostUsd;
-    row.latencyCounts[latencySlot(d.totalLatencyMs)]! += 1;
-  }
-  return [...rows.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, row]) => row);
-}
-
-// Timestamps as ISO text, what a timestamptz column reads from JSON; integer columns get whole milliseconds (a fake or
-// high-resolution clock may hand over fractions).
-function decisionRecord({ decision: d, extra }: Entry): ColumnRecord<typeof decisions> {
-  if (!Number.isFinite(d.startedAtMs) || d.attempts.some((a) => !Number.isFinite(a.startedAtMs))) {
-    throw new UnwritableDecisionError(`decision has a non-finite timestamp (decisionId=${d.id})`);
-  }
-  return {
-    id: d.id,
-    tenant_id: d.tenantId,
-    traffic_class: d.trafficClass,
-    policy_version: d.policyVersion,
-    outcome: d.outcome,
-    sensitive: d.sensitive,
-    original_route_id: d.originalRouteId,
-    final_route_id: d.finalRouteId,
-    final_tier: d.finalTier,
-    degraded: d.degraded,
-    degraded_reasons: d.degradedReasons,
-    error_code: d.errorCode,
-    budget_band: d.budgetBand,
-    total_latency_ms: Math.round(d.totalLatencyMs),
-    total_cost_usd: d.totalCostUsd,
-    input_tokens: d.inputTokens,
-    output_tokens: d.outputTokens,
-    attempt_count: d.attempts.length,
-    user_id: d.userId,
-    app_id: d.appId,
-    feature_id: d.featureId,
-    workflow_id: d.workflowId,
-    job_id: d.jobId,
-    canary_id: d.canaryId,
-    canary_arm: d.canaryArm,
-    prompt_hash: extra?.promptHash,
-    prompt_chars: extra?.promptChars,
-    content: extra?.content,
-    started_at: new Date(d.startedAtMs).toISOString(),
-  };
-}
-
-const attemptRecords = (d: Decision): ColumnRecord<typeof attempts>[] =>
-  d.attempts.map((a) => ({
-    decision_id: d.id,
-    index: a.index,
-    tier: a.tier,
-    route_id: a.routeId,
-    provider: a.provider,
-    model: a.model,
-    outcome: a.outcome,
-    skip_reason: a.skipReason,
-    failure_kind: a.failureKind,
-    status: a.status,
-    provider_code: a.providerCode,
-    retry: a.retry,
-    breaker_state: a.breakerState,
-    started_at: new Date(a.startedAtMs).toISOString(),
-    latency_ms: Math.round(a.latencyMs),
-    input_tokens: a.inputTokens,
-    output_tokens: a.outputTokens,
-    cost_usd: a.costUsd,
-  }));
 
 /**
  * Writes one batch in one transaction. Decisions and attempts are inserted with ON CONFLICT DO NOTHING, and only the

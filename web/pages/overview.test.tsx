@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 import { cleanup, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createMockClient, renderWithClient } from '../lib/testing.js';
 import { OverviewPage, ROLLUP_SETTLE_MS } from './overview.js';
 
@@ -191,39 +191,34 @@ describe('OverviewPage', () => {
     expect(screen.getByRole('img', { name: 'Cost per minute by model (live since this page opened)' })).toBeTruthy();
   });
 
-  it('refreshes the metrics once more after a pushed decision has had time to reach the decision log', async () => {
-    vi.useFakeTimers({ shouldAdvanceTime: true });
-    try {
+  describe('on a fake clock', () => {
+    beforeEach(() => vi.useFakeTimers({ shouldAdvanceTime: true }));
+    afterEach(() => vi.useRealTimers());
+
+    async function openOverview() {
       const mock = createMockClient((name, variables) =>
         name === 'OverviewQuery' ? metricsAnswer(variables) : undefined,
       );
       renderWithClient(<OverviewPage />, mock);
       await screen.findByRole('group', { name: 'Requests' });
-      const before = overviewCalls(mock).length;
+      return mock;
+    }
 
+    it('refreshes the metrics once more after a pushed decision has had time to reach the decision log', async () => {
+      const mock = await openOverview();
+      const before = overviewCalls(mock).length;
       mock.push('DecisionFeedSubscription', decision('dec-late'));
       await waitFor(() => expect(overviewCalls(mock).length).toBe(before + 1));
       await vi.advanceTimersByTimeAsync(ROLLUP_SETTLE_MS);
       await waitFor(() => expect(overviewCalls(mock).length).toBeGreaterThanOrEqual(before + 2));
-    } finally {
-      vi.useRealTimers();
-    }
-  });
+    });
 
-  it('looks again shortly after opening, for decisions still on their way to the decision log', async () => {
-    vi.useFakeTimers({ shouldAdvanceTime: true });
-    try {
-      const mock = createMockClient((name, variables) =>
-        name === 'OverviewQuery' ? metricsAnswer(variables) : undefined,
-      );
-      renderWithClient(<OverviewPage />, mock);
-      await screen.findByRole('group', { name: 'Requests' });
+    it('looks again shortly after opening, for decisions still on their way to the decision log', async () => {
+      const mock = await openOverview();
       const opened = overviewCalls(mock).length;
       await vi.advanceTimersByTimeAsync(ROLLUP_SETTLE_MS);
       await waitFor(() => expect(overviewCalls(mock).length).toBe(opened + 1));
-    } finally {
-      vi.useRealTimers();
-    }
+    });
   });
 
   it('leaves decisions of other classes out of the feed when a class is chosen', async () => {
