@@ -100,9 +100,10 @@ function targetOf(url: string): { origin: string; path: string } {
 }
 
 /**
- * POSTs JSON once and resolves with the whole JSON answer: `postJson` + `readJson` for non-streamed calls, with the
- * same errors, through undici's dispatch handler instead of its `request` API (no body stream, no async iterator:
- * ~16 us less per call in a loopback proxy).
+ * POSTs JSON once and resolves with the whole JSON answer: the non-streamed counterpart of `postJson`, with the same
+ * errors (and `ProviderError`s for a cut answer, bad JSON or one over `RESPONSE_BODY_LIMIT`). It goes through undici's
+ * dispatch handler instead of its `request` API: no body stream and no async iterator per call, ~16 us less per call
+ * in a loopback proxy.
  */
 export function postForJson(req: PostJsonRequest): Promise<unknown> {
   const secrets = (req.secrets ?? []).filter((s) => s.length > 0);
