@@ -1,6 +1,6 @@
 import type { attempts, decisionRollups, decisions } from '../../drizzle/schema/index.js';
 import type { Decision } from '../../shared/contracts/decision.js';
-import { LATENCY_BOUNDS_MS } from '../../shared/engine/circuit-breaker.js';
+import { LATENCY_BOUNDS_MS, latencySlot } from '../../shared/engine/circuit-breaker.js';
 import type { DecisionExtra } from './decision-writer.js';
 import type { ColumnRecord } from './recordset-insert.js';
 
@@ -19,11 +19,6 @@ const MINUTE_MS = 60_000;
 
 /** Thrown for a decision that can never be written (a non-finite timestamp), so it is dropped instead of retried. */
 export class UnwritableDecisionError extends Error {}
-
-const latencySlot = (ms: number) => {
-  const i = LATENCY_BOUNDS_MS.findIndex((bound) => ms <= bound);
-  return i === -1 ? LATENCY_BOUNDS_MS.length : i;
-};
 
 /**
  * The rollup a decision counts in. A request no route answered is filed under route '-', with the model and tier it

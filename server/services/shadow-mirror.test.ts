@@ -7,7 +7,7 @@ import { DEFAULT_ROUTES } from '../../shared/engine/default-routes.js';
 import { createRouteCatalog } from '../../shared/engine/policy-matrix.js';
 import type { DecisionContext, DecisionSink } from '../../shared/engine/ports.js';
 import { costUsd, estimateCostUsd } from '../../shared/engine/pricing.js';
-import { attemptRecord } from '../../shared/testing/decision-fixtures.js';
+import { attemptRecord, decision } from '../../shared/testing/decision-fixtures.js';
 import { createFakeClock } from '../../shared/testing/fake-clock.js';
 import { createFakeProviders } from '../../shared/testing/fake-provider.js';
 import { createShadowMirror, isMirrorable, type ShadowMirrorOptions } from './shadow-mirror.js';
@@ -30,28 +30,6 @@ const shadowRoute = (over: Partial<ShadowRoute> = {}): ShadowRoute => ({
   createdBy: 'key-1',
   createdAt: new Date(0),
   stoppedAt: null,
-  ...over,
-});
-
-const decision = (over: Partial<Decision> = {}): Decision => ({
-  id: 'dec-1',
-  tenantId: 'acme',
-  trafficClass: 'critical',
-  policyVersion: 1,
-  sensitive: false,
-  outcome: 'success',
-  originalRouteId: 'gpt-4o',
-  finalRouteId: 'gpt-4o',
-  finalTier: 0,
-  degraded: false,
-  degradedReasons: [],
-  budgetBand: 'normal',
-  attempts: [attemptRecord()],
-  startedAtMs: 0,
-  totalLatencyMs: 400,
-  totalCostUsd: 0.001,
-  inputTokens: 10,
-  outputTokens: 20,
   ...over,
 });
 

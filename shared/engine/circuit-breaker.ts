@@ -66,6 +66,16 @@ export const LATENCY_BOUNDS_MS: readonly number[] = [
   60_000, 90_000, 120_000,
 ];
 
+/**
+ * The histogram slot a latency, in milliseconds, counts in: the first bound it does not exceed, else the overflow slot
+ * past the last. Zero, negative and NaN latencies count in slot 0, so a bad measurement never reads as a slow call.
+ */
+export function latencySlot(latencyMs: number): number {
+  if (!(latencyMs > 0)) return 0;
+  const i = LATENCY_BOUNDS_MS.findIndex((bound) => latencyMs <= bound);
+  return i === -1 ? LATENCY_BOUNDS_MS.length : i;
+}
+
 const SLOTS = LATENCY_BOUNDS_MS.length + 1;
 
 type ResolvedOptions = Required<BreakerOptions>;
@@ -272,12 +282,6 @@ function windowTotals(buckets: readonly Bucket[]) {
     for (let i = 0; i < latencyCounts.length; i++) latencyCounts[i]! += b.latencyCounts[i] ?? 0;
   }
   return { successes, failures, latencyCounts };
-}
-
-function latencySlot(latencyMs: number): number {
-  if (!(latencyMs > 0)) return 0;
-  const i = LATENCY_BOUNDS_MS.findIndex((bound) => latencyMs <= bound);
-  return i === -1 ? LATENCY_BOUNDS_MS.length : i;
 }
 
 function emptyBucket(startMs: number): Bucket {

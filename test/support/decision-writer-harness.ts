@@ -3,7 +3,7 @@ import type { Database, DatabaseHandle } from '../../drizzle/client.js';
 import { attempts, decisionRollups, decisions } from '../../drizzle/schema/index.js';
 import type { AttemptRecord, Decision } from '../../shared/contracts/decision.js';
 import { LATENCY_BOUNDS_MS } from '../../shared/engine/circuit-breaker.js';
-import { attemptRecord } from '../../shared/testing/decision-fixtures.js';
+import { attemptRecord, decision as fixtureDecision } from '../../shared/testing/decision-fixtures.js';
 import { createFakeClock } from '../../shared/testing/fake-clock.js';
 import { createDecisionWriter, type DecisionWriterOptions } from '../../server/services/decision-writer.js';
 
@@ -15,29 +15,9 @@ export const T0 = Date.UTC(2026, 0, 1, 12);
 export const attempt = (over: Partial<AttemptRecord> = {}) =>
   attemptRecord({ startedAtMs: T0, latencyMs: 420, ...over });
 
-export function decision(tenantId: string, id: string, over: Partial<Decision> = {}): Decision {
-  return {
-    id,
-    tenantId,
-    trafficClass: 'critical',
-    policyVersion: 1,
-    sensitive: false,
-    outcome: 'success',
-    originalRouteId: 'gpt-4o',
-    finalRouteId: 'gpt-4o',
-    finalTier: 0,
-    degraded: false,
-    degradedReasons: [],
-    budgetBand: 'normal',
-    attempts: [attempt()],
-    startedAtMs: T0,
-    totalLatencyMs: 420,
-    totalCostUsd: 0.001,
-    inputTokens: 10,
-    outputTokens: 20,
-    ...over,
-  };
-}
+/** `fixtureDecision` as the writer's tests record it: for `tenantId`, at `T0`, with one 420 ms `attempt()`. */
+export const decision = (tenantId: string, id: string, over: Partial<Decision> = {}): Decision =>
+  fixtureDecision({ id, tenantId, attempts: [attempt()], startedAtMs: T0, totalLatencyMs: 420, ...over });
 
 /** The writer's view of the database, with a switch that makes it unreachable and a way to lose commit acks. */
 export function flaky(db: Database) {

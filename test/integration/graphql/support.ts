@@ -9,7 +9,8 @@ import {
   spendLedger,
   tenants,
 } from '../../../drizzle/schema/index.js';
-import type { AttemptRecord, Decision } from '../../../shared/contracts/decision.js';
+import type { Decision } from '../../../shared/contracts/decision.js';
+import { attemptRecord, decision } from '../../../shared/testing/decision-fixtures.js';
 import type { TestBackstop } from '../../support/backstop.js';
 
 type GqlResult = Awaited<ReturnType<TestBackstop['gql']>>;
@@ -70,40 +71,33 @@ export const ask = (content = 'What is the capital of France?', extra: Record<st
 
 /** A decision as the engine would record it: a failed primary, then a fallback that answered. */
 export function fallbackDecision(id: string, tenantId: string, startedAtMs: number): Decision {
-  const attempt = (index: number, routeId: string, ok: boolean): AttemptRecord => ({
-    index,
-    tier: index,
-    routeId,
-    provider: routeId.startsWith('claude') ? 'anthropic' : 'openai',
-    model: routeId,
-    outcome: ok ? 'success' : 'failure',
-    ...(!ok && { failureKind: 'server_error' as const, status: 500 }),
-    retry: 0,
-    breakerState: 'closed',
-    startedAtMs: startedAtMs + index * 10,
-    latencyMs: 10,
-    inputTokens: ok ? 12 : 0,
-    outputTokens: ok ? 8 : 0,
-    costUsd: ok ? 0.001 : 0,
-  });
-  return {
+  const attempt = (index: number, routeId: string, ok: boolean) =>
+    attemptRecord({
+      index,
+      tier: index,
+      routeId,
+      provider: routeId.startsWith('claude') ? 'anthropic' : 'openai',
+      model: routeId,
+      outcome: ok ? 'success' : 'failure',
+      ...(!ok && { failureKind: 'server_error' as const, status: 500 }),
+      startedAtMs: startedAtMs + index * 10,
+      latencyMs: 10,
+      inputTokens: ok ? 12 : 0,
+      outputTokens: ok ? 8 : 0,
+      costUsd: ok ? 0.001 : 0,
+    });
+  return decision({
     id,
     tenantId,
-    trafficClass: 'critical',
-    policyVersion: 1,
-    sensitive: false,
     outcome: 'degraded',
-    originalRouteId: 'gpt-4o',
     finalRouteId: 'claude-sonnet-4',
     finalTier: 1,
     degraded: true,
     degradedReasons: ['fallback'],
-    budgetBand: 'normal',
     attempts: [attempt(0, 'gpt-4o', false), attempt(1, 'claude-sonnet-4', true)],
     startedAtMs,
     totalLatencyMs: 20,
-    totalCostUsd: 0.001,
     inputTokens: 12,
     outputTokens: 8,
-  };
+  });
 }
