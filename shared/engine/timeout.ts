@@ -22,34 +22,50 @@ export type TimedOutcome<T> = { ok: true; value: T } | { ok: false; error: unkno
  * Runs `fn` with a signal that aborts after `timeoutMs` or when `parent` aborts. The attempt is cancelled,
  * not left running, and a callee that ignores its signal cannot hold the engine past the timeout.
  */
-export async function withTimeout<T>(
+export function withTimeout<T>(
   clock: Clock,
   timeoutMs: number,
   parent: AbortSignal | undefined,
   fn: (signal: AbortSignal) => Promise<T>,
 ): Promise<TimedOutcome<T>> {
-  const controller = new AbortController();
-  let timedOut = false;
-  const onParentAbort = () => controller.abort(parent?.reason);
-  if (parent?.aborted) return { ok: false, error: parent.reason, timedOut: false };
-  parent?.addEventListener('abort', onParentAbort, { once: true });
-  const cancelTimer = clock.setTimeout(() => {
-    timedOut = true;
-    controller.abort(new DOMException(`attempt timed out after ${timeoutMs} ms`, 'TimeoutError'));
-  }, timeoutMs);
-  const aborted = new Promise<never>((_, reject) => {
-    controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
+  if (parent?.aborted) return Promise.resolve({ ok: false, error: parent.reason, timedOut: false });
+  // One promise settled by whichever comes first (the work, the timer, the parent), rather than Promise.race over an
+  // extra abort promise: this runs once per upstream attempt.
+  return new Promise((resolve) => {
+    const controller = new AbortController();
+    let timedOut = false;
+    let settled = false;
+    const finish = (outcome: TimedOutcome<T>) => {
+      if (settled) return;
+      settled = true;
+      cancelTimer();
+      parent?.removeEventListener('abort', onParentAbort);
+      resolve(outcome);
+    };
+    // Settled right after the abort, so a callee that ignores its signal cannot hold the engine.
+    const abort = (reason: unknown) => {
+      controller.abort(reason);
+      finish({ ok: false, error: controller.signal.reason, timedOut });
+    };
+    const onParentAbort = () => abort(parent?.reason);
+    parent?.addEventListener('abort', onParentAbort, { once: true });
+    const cancelTimer = clock.setTimeout(() => {
+      timedOut = true;
+      abort(new DOMException(`attempt timed out after ${timeoutMs} ms`, 'TimeoutError'));
+    }, timeoutMs);
+    let work: Promise<T>;
+    try {
+      work = fn(controller.signal);
+    } catch (error) {
+      finish({ ok: false, error, timedOut: false });
+      return;
+    }
+    // After a timeout or an abort these come too late: `finish` keeps the first outcome.
+    work.then(
+      (value) => finish({ ok: true, value }),
+      (error: unknown) => finish({ ok: false, error, timedOut: false }),
+    );
   });
-  aborted.catch(() => undefined);
-  try {
-    const value = await Promise.race([fn(controller.signal), aborted]);
-    return { ok: true, value };
-  } catch (error) {
-    return { ok: false, error: timedOut ? controller.signal.reason : error, timedOut };
-  } finally {
-    cancelTimer();
-    parent?.removeEventListener('abort', onParentAbort);
-  }
 }
 
 /**
