@@ -55,13 +55,15 @@ describe('bench harness (smoke)', () => {
       expect(r.errors).toBe(0);
     }
     expect(rows[0]!.verdict).toMatch(/PASS|MISS/);
+    // The bare proxy's floor is measured for the plain requests, not for streaming.
+    expect(rows.map((r) => Number.isFinite(r.floorAddedMs))).toEqual([true, true, false]);
   });
 
   it('measures throughput through Backstop next to the simulator alone', async () => {
     const rows = await benchThroughput(stack, settings.throughput);
     expect(rows).toHaveLength(1);
     const [r] = rows;
-    [r!.rps, r!.directRps, r!.p50Ms, r!.p99Ms, r!.directP50Ms, r!.ratio].forEach(positive);
+    [r!.rps, r!.directRps, r!.bareRps!, r!.bareP50Ms!, r!.p50Ms, r!.p99Ms, r!.directP50Ms, r!.ratio].forEach(positive);
     expect(r!.errors + r!.directErrors).toBe(0);
     expect(r!.decisionBacklog).toBeGreaterThanOrEqual(0);
   });

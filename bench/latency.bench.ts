@@ -23,6 +23,11 @@ export interface LatencyRow {
   addedP99Ms: number;
   samples: number;
   errors: number;
+  /**
+   * What the bare Node proxy adds for the same plain request (median of round medians, in milliseconds): the floor of
+   * one more Node hop here, whatever the gateway does. Absent for streaming.
+   */
+  floorAddedMs?: number;
   /** The issue's bound on `addedMs`, when it sets one. */
   targetMs?: number;
   verdict?: Verdict;
@@ -42,11 +47,13 @@ export const LATENCY_TARGETS_MS = { openai: 0.3, graphql: 0.6 } as const;
 /**
  * Interleaved rounds of direct-to-simulator and through-Backstop requests at concurrency 1 (the simulator in
  * zero-delay mode): the OpenAI endpoint and the GraphQL `complete` mutation against a plain simulator call, and
- * streaming time-to-first-token against a streamed simulator call. The critical class's primary is `gpt-4o`.
+ * streaming time-to-first-token against a streamed simulator call. The critical class's primary is `gpt-4o`. The same
+ * plain call through the bare proxy gives the floor of the extra hop.
  */
 export async function benchLatency(stack: BenchStack, options: LatencyOptions): Promise<LatencyRow[]> {
   const direct = createPool(stack.simulator().url, 4);
   const backstop = createPool(stack.backstop.url, 4);
+  const bare = createPool(stack.bareProxy.url, 4);
   const specs = {
     direct: chatRequest('gpt-4o'),
     directStream: chatRequest('gpt-4o', { stream: true }),
@@ -56,6 +63,7 @@ export async function benchLatency(stack: BenchStack, options: LatencyOptions): 
   };
   const cases = {
     direct: () => send(direct, specs.direct),
+    bare: () => send(bare, specs.direct),
     openai: () => send(backstop, specs.openai),
     graphql: () => send(backstop, specs.graphql),
     directStream: () => firstToken(direct, specs.directStream),
@@ -66,13 +74,14 @@ export async function benchLatency(stack: BenchStack, options: LatencyOptions): 
     await interleavedRounds(cases, { rounds: 1, perRound: options.warmup, maxSecondsPerCase: 10 });
     await stack.settle();
     const r = await interleavedRounds(cases, options);
+    const floorAddedMs = round(median(r.bare.roundMedians) - median(r.direct.roundMedians));
     return [
-      row('openai', r.direct, r.openai, LATENCY_TARGETS_MS.openai),
-      row('graphql', r.direct, r.graphql, LATENCY_TARGETS_MS.graphql),
+      { ...row('openai', r.direct, r.openai, LATENCY_TARGETS_MS.openai), floorAddedMs },
+      { ...row('graphql', r.direct, r.graphql, LATENCY_TARGETS_MS.graphql), floorAddedMs },
       row('stream-ttft', r.directStream, r.stream),
     ];
   } finally {
-    await Promise.all([direct.close(), backstop.close()]);
+    await Promise.all([direct.close(), backstop.close(), bare.close()]);
   }
 }
 
@@ -106,6 +115,7 @@ export function latencyTable(rows: readonly LatencyRow[]) {
     'direct p99 ms': r.directP99Ms,
     'Backstop p99 ms': r.backstopP99Ms,
     'added p99 ms': r.addedP99Ms,
+    'bare proxy added p50 ms': r.floorAddedMs ?? '',
     samples: r.samples,
     errors: r.errors,
     target: r.targetMs !== undefined ? `<= ${r.targetMs} ms` : '',

@@ -158,6 +158,23 @@ export async function startSimulatorProcess(options: SimulatorProcessOptions = {
   };
 }
 
+/** A bare Node proxy (`bench/bare-proxy.ts`) in front of the simulator: the floor of any Node gateway here. */
+export interface BareProxyProcess {
+  url: string;
+  handle: ChildHandle;
+}
+
+/** Starts `bench/bare-proxy.ts` in front of `simUrl` and resolves once it prints its URL. */
+export async function startBareProxyProcess(simUrl: string): Promise<BareProxyProcess> {
+  const handle = spawnNode('bench/bare-proxy.ts', { PORT: '0', SIM_URL: simUrl });
+  let url = '';
+  await waitUntil('bare proxy', handle, () => {
+    url = /bare proxy listening \(url=(http:\/\/[^)]+)\)/.exec(handle.output())?.[1] ?? '';
+    return url !== '';
+  });
+  return { url, handle };
+}
+
 /** Where a Backstop process keeps its data: a PGlite folder or a Postgres URL. */
 export interface BackstopStorage {
   kind: 'pglite' | 'postgres';

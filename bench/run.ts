@@ -124,14 +124,14 @@ const checks: TargetCheck[] = [
     .filter((r) => r.verdict)
     .map((r) => ({
       target: `>= ${THROUGHPUT_TARGET.rps} req/s at c=${r.concurrency} (${r.database})`,
-      figure: `${r.rps} req/s (direct ${r.directRps})`,
+      figure: `${r.rps} req/s (direct ${r.directRps}, bare Node proxy ${r.bareRps ?? 'n/a'})`,
       verdict: r.verdict!,
     })),
   ...latency
     .filter((r) => r.verdict)
     .map((r) => ({
       target: `added p50 <= ${LATENCY_TARGETS_MS[r.endpoint as keyof typeof LATENCY_TARGETS_MS]} ms, ${r.endpoint} (${r.database})`,
-      figure: `${r.addedMs} ms`,
+      figure: `${r.addedMs} ms (bare Node proxy ${r.floorAddedMs ?? 'n/a'} ms)`,
       verdict: r.verdict!,
     })),
   ...memory.flatMap((m) => [

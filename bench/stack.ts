@@ -2,8 +2,10 @@ import { request } from 'undici';
 import type { BenchDatabase } from './databases.js';
 import {
   startBackstopProcess,
+  startBareProxyProcess,
   startSimulatorProcess,
   type BackstopProcess,
+  type BareProxyProcess,
   type SimulatorProcess,
   type SimulatorProcessOptions,
 } from './processes.js';
@@ -21,10 +23,12 @@ export interface BreakerView {
   errorRate: number;
 }
 
-/** One simulator process and one Backstop process in front of it, with the bench tenant, key and budget set up. */
+/** One simulator process, and Backstop and a bare Node proxy in front of it, with the bench tenant, key and budget set up. */
 export interface BenchStack {
   database: BenchDatabase;
   backstop: BackstopProcess;
+  /** A bare Node proxy in front of the same simulator: the floor that the latency and throughput rows are read against. */
+  bareProxy: BareProxyProcess;
   /** The current simulator process (replaced by `restartSimulator`). */
   simulator(): SimulatorProcess;
   /** A tenant key of the bench tenant. */
@@ -57,8 +61,8 @@ async function graphqlAt<T>(url: string, key: string, query: string, variables: 
 }
 
 /**
- * Starts the simulator (zero-delay unless told otherwise), then Backstop on `database`, then creates the bench tenant,
- * its key and its budget through the admin GraphQL API.
+ * Starts the simulator (zero-delay unless told otherwise), then Backstop on `database` and the bare proxy, then creates
+ * the bench tenant, its key and its budget through the admin GraphQL API.
  * @example const stack = await startStack(await createPgliteDatabase()); ...; await stack.stop();
  */
 export async function startStack(
@@ -67,9 +71,17 @@ export async function startStack(
 ): Promise<BenchStack> {
   let simulator = await startSimulatorProcess(simulatorOptions);
   let backstop: BackstopProcess;
+  let bareProxy: BareProxyProcess;
   try {
     backstop = await startBackstopProcess(simulator.url, database);
   } catch (e) {
+    await simulator.handle.stop();
+    throw e;
+  }
+  try {
+    bareProxy = await startBareProxyProcess(simulator.url);
+  } catch (e) {
+    await backstop.handle.stop();
     await simulator.handle.stop();
     throw e;
   }
@@ -92,6 +104,7 @@ export async function startStack(
   return {
     database,
     backstop,
+    bareProxy,
     simulator: () => simulator,
     key: createApiKey.key,
     graphql,
@@ -131,6 +144,7 @@ export async function startStack(
       simulator = await startSimulatorProcess({ ...options, port });
     },
     async stop() {
+      await bareProxy.handle.stop();
       await backstop.handle.stop();
       await simulator.handle.stop();
     },

@@ -1,4 +1,4 @@
-import { chatRequest, closedLoop, createPool, send } from './load.js';
+import { chatRequest, closedLoop, createPool, send, type LoadResult } from './load.js';
 import { verdict, type Verdict } from './report.js';
 import type { BenchStack } from './stack.js';
 import { round } from './stats.js';
@@ -12,6 +12,9 @@ export interface ThroughputRow {
   directP50Ms: number;
   directP99Ms: number;
   directErrors: number;
+  /** The bare Node proxy's requests/s and p50 in the same cell (zero-delay cells only): the floor of one Node hop. */
+  bareRps?: number;
+  bareP50Ms?: number;
   rps: number;
   p50Ms: number;
   p99Ms: number;
@@ -37,11 +40,13 @@ export const THROUGHPUT_TARGET = { concurrency: 32, rps: 4_000 } as const;
 /**
  * Closed-loop load at each concurrency against a simulator answering after each upstream latency (0 ms: zero-delay
  * mode; otherwise SIM_LATENCY_MS), with decision logging and budgets on. Each Backstop cell follows a direct cell at
- * the same concurrency and latency. Leaves the simulator in zero-delay mode.
+ * the same concurrency and latency and, with a zero-delay upstream, a bare-proxy cell. Leaves the simulator in
+ * zero-delay mode.
  */
 export async function benchThroughput(stack: BenchStack, options: ThroughputOptions): Promise<ThroughputRow[]> {
   const rows: ThroughputRow[] = [];
   const backstop = createPool(stack.backstop.url);
+  const bare = createPool(stack.bareProxy.url);
   const through = chatRequest('critical', { key: stack.key });
   const plain = chatRequest('gpt-4o');
   try {
@@ -53,6 +58,11 @@ export async function benchThroughput(stack: BenchStack, options: ThroughputOpti
           await closedLoop(concurrency, options.warmupSeconds, () => send(backstop, through));
           await stack.settle();
           const base = await closedLoop(concurrency, options.seconds, () => send(direct, plain));
+          let floor: LoadResult | undefined;
+          if (upstreamMs === 0) {
+            await closedLoop(concurrency, options.warmupSeconds, () => send(bare, plain));
+            floor = await closedLoop(concurrency, options.seconds, () => send(bare, plain));
+          }
           const run = await closedLoop(concurrency, options.seconds, () => send(backstop, through));
           const decisionBacklog = await stack.decisionBacklog();
           await stack.settle();
@@ -65,6 +75,7 @@ export async function benchThroughput(stack: BenchStack, options: ThroughputOpti
             directP50Ms: round(base.p50Ms),
             directP99Ms: round(base.p99Ms),
             directErrors: base.errors,
+            ...(floor && { bareRps: Math.round(floor.rps), bareP50Ms: round(floor.p50Ms) }),
             rps: Math.round(run.rps),
             p50Ms: round(run.p50Ms),
             p99Ms: round(run.p99Ms),
@@ -79,7 +90,7 @@ export async function benchThroughput(stack: BenchStack, options: ThroughputOpti
       }
     }
   } finally {
-    await backstop.close();
+    await Promise.all([backstop.close(), bare.close()]);
     await useLatency(stack, 0);
   }
   return rows;
@@ -100,6 +111,7 @@ export function throughputTable(rows: readonly ThroughputRow[]) {
     c: r.concurrency,
     'direct req/s': r.directRps,
     'direct p50/p99 ms': `${r.directP50Ms} / ${r.directP99Ms}`,
+    'bare proxy req/s': r.bareRps ?? '',
     'Backstop req/s': r.rps,
     'p50/p99 ms': `${r.p50Ms} / ${r.p99Ms}`,
     'errors direct/Backstop': `${r.directErrors} / ${r.errors}`,
