@@ -65,6 +65,8 @@ describe('bench harness (smoke)', () => {
     const [r] = rows;
     [r!.rps, r!.directRps, r!.bareRps!, r!.bareP50Ms!, r!.p50Ms, r!.p99Ms, r!.directP50Ms, r!.ratio].forEach(positive);
     expect(r!.errors + r!.directErrors).toBe(0);
+    // CPU time comes in 10 ms ticks: a short smoke cell may round to 0, never below.
+    [r!.cpuUs, r!.bareCpuUs!].forEach((us) => expect(us).toBeGreaterThanOrEqual(0));
     expect(r!.decisionBacklog).toBeGreaterThanOrEqual(0);
   });
 

@@ -20,6 +20,8 @@ export interface ChildHandle {
   pid: number;
   /** Resident set size now, in MB (VmRSS of /proc/<pid>/status); NaN where /proc is unavailable. */
   rssMb(): number;
+  /** CPU time used so far, user + system, in milliseconds (/proc/<pid>/stat); NaN where /proc is unavailable. */
+  cpuMs(): number;
   /** The latest output of the process (stdout and stderr together), up to 256 KB. */
   output(): string;
   /** Lines the process logged at warn level or above (pino level >= 40), for the report. */
@@ -34,6 +36,21 @@ export function readRssMb(pid: number): number {
   try {
     const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return match ? Number(match[1]) / 1024 : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
+// utime and stime are fields 14 and 15 of /proc/<pid>/stat, in clock ticks (USER_HZ, 100 on Linux); the command name
+// before them may hold spaces, so fields are counted after its closing parenthesis.
+const TICK_MS = 10;
+
+/** CPU time of a process so far, user + system, in milliseconds; NaN when it cannot be read. */
+export function readCpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
   } catch {
     return NaN;
   }
@@ -71,6 +88,7 @@ export function spawnNode(script: string, env: Record<string, string>, nodeArgs:
   return {
     pid: child.pid!,
     rssMb: () => readRssMb(child.pid!),
+    cpuMs: () => readCpuMs(child.pid!),
     output: () => out,
     warnings: () => out.split('\n').filter((line) => /"level":(4|5|6)\d/.test(line)),
     exited,

@@ -124,7 +124,7 @@ const checks: TargetCheck[] = [
     .filter((r) => r.verdict)
     .map((r) => ({
       target: `>= ${THROUGHPUT_TARGET.rps} req/s at c=${r.concurrency} (${r.database})`,
-      figure: `${r.rps} req/s (direct ${r.directRps}, bare Node proxy ${r.bareRps ?? 'n/a'})`,
+      figure: `${r.rps} req/s, ${r.cpuUs} µs CPU/req (direct ${r.directRps}; bare Node proxy ${r.bareRps ?? 'n/a'}, ${r.bareCpuUs ?? 'n/a'} µs)`,
       verdict: r.verdict!,
     })),
   ...latency

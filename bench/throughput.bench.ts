@@ -1,6 +1,7 @@
 import { chatRequest, closedLoop, createPool, send, type LoadResult } from './load.js';
 import { verdict, type Verdict } from './report.js';
 import type { BenchStack } from './stack.js';
+import type { ChildHandle } from './processes.js';
 import { round } from './stats.js';
 
 /** Requests/s through Backstop and straight to the simulator, at one concurrency and upstream latency. */
@@ -15,6 +16,10 @@ export interface ThroughputRow {
   /** The bare Node proxy's requests/s and p50 in the same cell (zero-delay cells only): the floor of one Node hop. */
   bareRps?: number;
   bareP50Ms?: number;
+  /** CPU time the bare proxy process spent per request of its cell, in microseconds (Linux; NaN elsewhere). */
+  bareCpuUs?: number;
+  /** CPU time the Backstop process spent per request of its cell, in microseconds (Linux; NaN elsewhere). */
+  cpuUs: number;
   rps: number;
   p50Ms: number;
   p99Ms: number;
@@ -58,12 +63,16 @@ export async function benchThroughput(stack: BenchStack, options: ThroughputOpti
           await closedLoop(concurrency, options.warmupSeconds, () => send(backstop, through));
           await stack.settle();
           const base = await closedLoop(concurrency, options.seconds, () => send(direct, plain));
-          let floor: LoadResult | undefined;
+          let floor: (LoadResult & { cpuUs: number }) | undefined;
           if (upstreamMs === 0) {
             await closedLoop(concurrency, options.warmupSeconds, () => send(bare, plain));
-            floor = await closedLoop(concurrency, options.seconds, () => send(bare, plain));
+            floor = await cpuPerRequest(stack.bareProxy.handle, () =>
+              closedLoop(concurrency, options.seconds, () => send(bare, plain)),
+            );
           }
-          const run = await closedLoop(concurrency, options.seconds, () => send(backstop, through));
+          const run = await cpuPerRequest(stack.backstop.handle, () =>
+            closedLoop(concurrency, options.seconds, () => send(backstop, through)),
+          );
           const decisionBacklog = await stack.decisionBacklog();
           await stack.settle();
           const isTarget = upstreamMs === 0 && concurrency === THROUGHPUT_TARGET.concurrency;
@@ -75,11 +84,12 @@ export async function benchThroughput(stack: BenchStack, options: ThroughputOpti
             directP50Ms: round(base.p50Ms),
             directP99Ms: round(base.p99Ms),
             directErrors: base.errors,
-            ...(floor && { bareRps: Math.round(floor.rps), bareP50Ms: round(floor.p50Ms) }),
+            ...(floor && { bareRps: Math.round(floor.rps), bareP50Ms: round(floor.p50Ms), bareCpuUs: floor.cpuUs }),
             rps: Math.round(run.rps),
             p50Ms: round(run.p50Ms),
             p99Ms: round(run.p99Ms),
             errors: run.errors,
+            cpuUs: run.cpuUs,
             ratio: round(run.rps / base.rps, 3),
             decisionBacklog,
             ...(isTarget && { targetRps: THROUGHPUT_TARGET.rps, verdict: verdict(run.rps >= THROUGHPUT_TARGET.rps) }),
@@ -94,6 +104,14 @@ export async function benchThroughput(stack: BenchStack, options: ThroughputOpti
     await useLatency(stack, 0);
   }
   return rows;
+}
+
+/** Runs a closed loop and adds the CPU time `process` spent on it, per request, in microseconds. */
+async function cpuPerRequest(process: ChildHandle, load: () => Promise<LoadResult>) {
+  const before = process.cpuMs();
+  const result = await load();
+  const requests = result.ok + result.errors;
+  return { ...result, cpuUs: Math.round(((process.cpuMs() - before) * 1000) / requests) };
 }
 
 async function useLatency(stack: BenchStack, upstreamMs: number): Promise<void> {
@@ -112,8 +130,10 @@ export function throughputTable(rows: readonly ThroughputRow[]) {
     'direct req/s': r.directRps,
     'direct p50/p99 ms': `${r.directP50Ms} / ${r.directP99Ms}`,
     'bare proxy req/s': r.bareRps ?? '',
+    'bare proxy CPU µs/req': r.bareCpuUs ?? '',
     'Backstop req/s': r.rps,
     'p50/p99 ms': `${r.p50Ms} / ${r.p99Ms}`,
+    'Backstop CPU µs/req': r.cpuUs,
     'errors direct/Backstop': `${r.directErrors} / ${r.errors}`,
     'x direct': r.ratio,
     backlog: r.decisionBacklog,
