@@ -120,6 +120,17 @@ export async function waitUntil(
   throw new Error(`${what} not ready within ${timeoutMs} ms:\n${handle.output()}`);
 }
 
+/** Waits until `handle` prints `<what> listening (url=...)` and returns the URL. */
+async function listeningUrl(what: string, handle: ChildHandle): Promise<string> {
+  const printed = new RegExp(`${what} listening \\(url=(http://[^)]+)\\)`);
+  let url = '';
+  await waitUntil(what, handle, () => {
+    url = printed.exec(handle.output())?.[1] ?? '';
+    return url !== '';
+  });
+  return url;
+}
+
 /** How the simulator process behaves; see server/providers/simulator/cli.ts. */
 export interface SimulatorProcessOptions {
   /** Port to listen on; 0 picks a free one. Defaults to 0. */
@@ -159,11 +170,7 @@ export async function startSimulatorProcess(options: SimulatorProcessOptions = {
     SIM_ZERO_DELAY: options.zeroDelay ? '1' : '0',
     SIM_LATENCY_MS: String(options.latencyMs ?? 0),
   });
-  let url = '';
-  await waitUntil('simulator', handle, () => {
-    url = /simulator listening \(url=(http:\/\/[^)]+)\)/.exec(handle.output())?.[1] ?? '';
-    return url !== '';
-  });
+  const url = await listeningUrl('simulator', handle);
   return {
     url,
     port: Number(new URL(url).port),
@@ -185,12 +192,7 @@ export interface BareProxyProcess {
 /** Starts `bench/bare-proxy.ts` in front of `simUrl` and resolves once it prints its URL. */
 export async function startBareProxyProcess(simUrl: string): Promise<BareProxyProcess> {
   const handle = spawnNode('bench/bare-proxy.ts', { PORT: '0', SIM_URL: simUrl });
-  let url = '';
-  await waitUntil('bare proxy', handle, () => {
-    url = /bare proxy listening \(url=(http:\/\/[^)]+)\)/.exec(handle.output())?.[1] ?? '';
-    return url !== '';
-  });
-  return { url, handle };
+  return { url: await listeningUrl('bare proxy', handle), handle };
 }
 
 /** Where a Backstop process keeps its data: a PGlite folder or a Postgres URL. */
