@@ -57,6 +57,26 @@ export interface JobQueue extends WorkQueue {
   stop(): Promise<void>;
 }
 
+// SQLSTATE deadlock_detected. pg-boss's create_queue inserts the queue row, then attaches its partition, which locks the
+// queue table for a foreign key: two instances starting at once on a new database each wait for the other, and
+// Postgres aborts one of them.
+const DEADLOCK = '40P01';
+
+/**
+ * Runs pg-boss's `createQueue`, again after a deadlock: the retry's insert waits for the other instance's queue row
+ * and, once that is committed, leaves it as it is (ON CONFLICT DO NOTHING). Any other error, or a deadlock on the last
+ * of `attempts` (default 5: with several instances waiting, each deadlock aborts only one of them), is thrown.
+ */
+export async function createQueueOnce(create: () => Promise<void>, attempts = 5): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await create();
+    } catch (e) {
+      if (attempt >= attempts || (e as { code?: unknown }).code !== DEADLOCK) throw e;
+    }
+  }
+}
+
 /**
  * Creates the queue on a started pg-boss. A retry or resume job is a `jobs` row (queued) plus a pg-boss job with
  * the same id; a review job is a `jobs` row (in_review) plus a review item, and no pg-boss job: a person finishes it.
@@ -70,7 +90,7 @@ export async function createJobQueue(options: JobQueueOptions): Promise<JobQueue
     retryBackoff: true,
     expireInSeconds: options.expireInSeconds ?? 900,
   };
-  await boss.createQueue(JOB_QUEUE, { name: JOB_QUEUE, policy: 'standard', ...retry });
+  await createQueueOnce(() => boss.createQueue(JOB_QUEUE, { name: JOB_QUEUE, policy: 'standard', ...retry }));
   const prompt = (job: DeferredJob) => redact(promptText(job.request));
 
   const send = async (id: string) => {
