@@ -106,12 +106,12 @@ export async function benchThroughput(stack: BenchStack, options: ThroughputOpti
   return rows;
 }
 
-/** Runs a closed loop and adds the CPU time `process` spent on it, per request, in microseconds. */
-async function cpuPerRequest(process: ChildHandle, load: () => Promise<LoadResult>) {
-  const before = process.cpuMs();
+/** Runs a closed loop and adds the CPU time `child` spent on it, per request, in microseconds. */
+async function cpuPerRequest(child: ChildHandle, load: () => Promise<LoadResult>) {
+  const before = child.cpuMs();
   const result = await load();
   const requests = result.ok + result.errors;
-  return { ...result, cpuUs: Math.round(((process.cpuMs() - before) * 1000) / requests) };
+  return { ...result, cpuUs: Math.round(((child.cpuMs() - before) * 1000) / requests) };
 }
 
 async function useLatency(stack: BenchStack, upstreamMs: number): Promise<void> {

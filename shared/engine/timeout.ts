@@ -33,7 +33,6 @@ export function withTimeout<T>(
   // extra abort promise: this runs once per upstream attempt.
   return new Promise((resolve) => {
     const controller = new AbortController();
-    let timedOut = false;
     let settled = false;
     const finish = (outcome: TimedOutcome<T>) => {
       if (settled) return;
@@ -43,16 +42,16 @@ export function withTimeout<T>(
       resolve(outcome);
     };
     // Settled right after the abort, so a callee that ignores its signal cannot hold the engine.
-    const abort = (reason: unknown) => {
+    const abort = (reason: unknown, timedOut: boolean) => {
       controller.abort(reason);
       finish({ ok: false, error: controller.signal.reason, timedOut });
     };
-    const onParentAbort = () => abort(parent?.reason);
+    const onParentAbort = () => abort(parent?.reason, false);
     parent?.addEventListener('abort', onParentAbort, { once: true });
-    const cancelTimer = clock.setTimeout(() => {
-      timedOut = true;
-      abort(new DOMException(`attempt timed out after ${timeoutMs} ms`, 'TimeoutError'));
-    }, timeoutMs);
+    const cancelTimer = clock.setTimeout(
+      () => abort(new DOMException(`attempt timed out after ${timeoutMs} ms`, 'TimeoutError'), true),
+      timeoutMs,
+    );
     let work: Promise<T>;
     try {
       work = fn(controller.signal);
