@@ -1,6 +1,5 @@
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DatabaseHandle } from '../../drizzle/client.js';
+import { describe, expect, it } from 'vitest';
 import { attempts, decisions } from '../../drizzle/schema/index.js';
 import type { AttemptRecord } from '../../shared/contracts/decision.js';
 import { LATENCY_BOUNDS_MS } from '../../shared/engine/circuit-breaker.js';
@@ -8,14 +7,9 @@ import { testDatabases } from '../../test/support/databases.js';
 import { T0, attempt, decision, decisionWriterHarness } from '../../test/support/decision-writer-harness.js';
 
 describe.each(await testDatabases())('decision rows written by createDecisionWriter ($name)', ({ open }) => {
-  let handle: DatabaseHandle;
-  beforeAll(async () => {
-    handle = await open();
-  }, 60_000);
-  afterAll(async () => {
-    await handle?.close();
-  });
-  const { setup, idsOf, attemptCount, rollupsOf, counts } = decisionWriterHarness(() => handle);
+  const harness = decisionWriterHarness(open);
+  const { setup, idsOf, attemptCount, rollupsOf, counts } = harness;
+  const db = () => harness.handle().db;
 
   it('writes a batch of decisions, their attempts, privacy extras and per-minute rollups', async () => {
     const { writer, tenantId } = setup();
@@ -48,12 +42,12 @@ describe.each(await testDatabases())('decision rows written by createDecisionWri
 
     expect(await idsOf(tenantId)).toEqual([`${tenantId}-a`, `${tenantId}-b`, `${tenantId}-c`]);
     expect(await attemptCount(tenantId)).toBe(4);
-    const [a] = await handle.db
+    const [a] = await db()
       .select()
       .from(decisions)
       .where(eq(decisions.id, `${tenantId}-a`));
     expect(a).toMatchObject({ promptHash: 'h1', promptChars: 42, content: null, startedAt: new Date(T0) });
-    const [c] = await handle.db
+    const [c] = await db()
       .select()
       .from(decisions)
       .where(eq(decisions.id, `${tenantId}-c`));
@@ -126,7 +120,7 @@ describe.each(await testDatabases())('decision rows written by createDecisionWri
     );
     await writer.flush();
 
-    const [row] = await handle.db.select().from(decisions).where(eq(decisions.id, id));
+    const [row] = await db().select().from(decisions).where(eq(decisions.id, id));
     expect(row).toEqual({
       id,
       tenantId,
@@ -158,7 +152,7 @@ describe.each(await testDatabases())('decision rows written by createDecisionWri
       content: { prompt: 'user: hi', answer: 'yo' },
       startedAt: new Date(T0),
     });
-    const rows = await handle.db.select().from(attempts).where(eq(attempts.decisionId, id)).orderBy(attempts.index);
+    const rows = await db().select().from(attempts).where(eq(attempts.decisionId, id)).orderBy(attempts.index);
     const expected = (a: AttemptRecord) => {
       const { startedAtMs, latencyMs, ...fields } = a;
       return {
@@ -196,7 +190,7 @@ describe.each(await testDatabases())('decision rows written by createDecisionWri
     const { writer, drops, tenantId } = setup();
     writer.record(decision(tenantId, `${tenantId}-odd`, { userId: 'user-\ud800', featureId: 'caf\u00e9 \u{1f600}' }));
     await writer.flush();
-    const [row] = await handle.db
+    const [row] = await db()
       .select({ userId: decisions.userId, featureId: decisions.featureId })
       .from(decisions)
       .where(eq(decisions.id, `${tenantId}-odd`));

@@ -1,18 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DatabaseHandle } from '../../drizzle/client.js';
+import { describe, expect, it } from 'vitest';
 import type { Decision } from '../../shared/contracts/decision.js';
 import { testDatabases } from '../../test/support/databases.js';
 import { decision, decisionWriterHarness } from '../../test/support/decision-writer-harness.js';
 
 describe.each(await testDatabases())('createDecisionWriter ($name)', ({ open }) => {
-  let handle: DatabaseHandle;
-  beforeAll(async () => {
-    handle = await open();
-  }, 60_000);
-  afterAll(async () => {
-    await handle?.close();
-  });
-  const { setup, idsOf, attemptCount, requestsOf } = decisionWriterHarness(() => handle);
+  const { setup, idsOf, attemptCount, requestsOf } = decisionWriterHarness(open);
 
   it('flushes on its timer flushIntervalMs after a record', async () => {
     const { clock, state, writer, tenantId } = setup({ flushIntervalMs: 200 });

@@ -1,4 +1,5 @@
 import { eq, sql } from 'drizzle-orm';
+import { afterAll, beforeAll } from 'vitest';
 import type { Database, DatabaseHandle } from '../../drizzle/client.js';
 import { attempts, decisionRollups, decisions } from '../../drizzle/schema/index.js';
 import type { AttemptRecord, Decision } from '../../shared/contracts/decision.js';
@@ -42,8 +43,19 @@ export function flaky(db: Database) {
 
 let seq = 0;
 
-/** The writer over one test database (`handle` once it is open), each `setup` on a fresh tenant. */
-export function decisionWriterHarness(handle: () => DatabaseHandle) {
+/**
+ * The writer over one test database, opened before the suite's tests and closed after them (call it in a `describe`),
+ * each `setup` on a fresh tenant.
+ */
+export function decisionWriterHarness(open: () => Promise<DatabaseHandle>) {
+  let opened: DatabaseHandle | undefined;
+  beforeAll(async () => {
+    opened = await open();
+  }, 60_000);
+  afterAll(async () => {
+    await opened?.close();
+  });
+  const handle = () => opened!;
   const tenant = () => `writer-${++seq}`;
   function setup(options: Partial<DecisionWriterOptions> = {}) {
     const clock = createFakeClock(T0);
@@ -84,5 +96,5 @@ export function decisionWriterHarness(handle: () => DatabaseHandle) {
     for (const [slot, n] of pairs) out[slot] = n;
     return out;
   };
-  return { setup, idsOf, attemptCount, rollupsOf, requestsOf, counts };
+  return { handle, setup, idsOf, attemptCount, rollupsOf, requestsOf, counts };
 }
