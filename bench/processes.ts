@@ -211,9 +211,19 @@ export interface BackstopProcess {
   handle: ChildHandle;
 }
 
+/** How to start a Backstop process other than the bench's build of the working tree. */
+export interface BackstopProcessOptions {
+  /** The gateway bundle to run; defaults to the bench's build of the working tree (`dist/server-bench/main.mjs`). */
+  script?: string;
+  /** Node flags after `GATEWAY_NODE_FLAGS`, such as `--inspect=127.0.0.1:0` for the profiler. */
+  nodeArgs?: readonly string[];
+}
+
 // The bench's own build (two levels down, like dist/server), so a running `npm start` keeps its files.
 let built: Promise<string> | undefined;
-const benchBuild = () => (built ??= buildServer(fileURLToPath(new URL('../dist/server-bench', import.meta.url))));
+/** Builds the working tree's gateway for the bench, once per process; resolves with the bundle's path. */
+export const benchBuild = () =>
+  (built ??= buildServer(fileURLToPath(new URL('../dist/server-bench', import.meta.url))));
 
 /**
  * Starts the built gateway (`npm run build:server`'s bundle, on plain node with `GATEWAY_NODE_FLAGS`) on a free loopback
@@ -221,11 +231,15 @@ const benchBuild = () => (built ??= buildServer(fileURLToPath(new URL('../dist/s
  * LOG_LEVEL=warn and a fresh admin key; resolves once `/healthz` answers. Redis and tracing are off, whatever the calling
  * shell has set.
  */
-export async function startBackstopProcess(simUrl: string, storage: BackstopStorage): Promise<BackstopProcess> {
+export async function startBackstopProcess(
+  simUrl: string,
+  storage: BackstopStorage,
+  options: BackstopProcessOptions = {},
+): Promise<BackstopProcess> {
   const port = await freePort();
   const adminKey = `bk_admin_bench_${randomBytes(16).toString('hex')}`;
   const handle = spawnNode(
-    await benchBuild(),
+    options.script ?? (await benchBuild()),
     {
       NODE_ENV: 'production',
       PORT: String(port),
@@ -239,7 +253,7 @@ export async function startBackstopProcess(simUrl: string, storage: BackstopStor
       BACKSTOP_OTEL_ENDPOINT: '',
       SIM_URL: simUrl,
     },
-    GATEWAY_NODE_FLAGS,
+    [...GATEWAY_NODE_FLAGS, ...(options.nodeArgs ?? [])],
   );
   const url = `http://127.0.0.1:${port}`;
   await waitUntil('Backstop', handle, async () => {

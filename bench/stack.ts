@@ -5,6 +5,7 @@ import {
   startBareProxyProcess,
   startSimulatorProcess,
   type BackstopProcess,
+  type BackstopProcessOptions,
   type BareProxyProcess,
   type SimulatorProcess,
   type SimulatorProcessOptions,
@@ -61,19 +62,21 @@ async function graphqlAt<T>(url: string, key: string, query: string, variables: 
 }
 
 /**
- * Starts the simulator (zero-delay unless told otherwise), then Backstop on `database` and the bare proxy, then creates
- * the bench tenant, its key and its budget through the admin GraphQL API.
+ * Starts the simulator (zero-delay unless told otherwise), then Backstop on `database` (the working tree's build unless
+ * `backstopOptions` names another) and the bare proxy, then creates the bench tenant, its key and its budget through
+ * the admin GraphQL API.
  * @example const stack = await startStack(await createPgliteDatabase()); ...; await stack.stop();
  */
 export async function startStack(
   database: BenchDatabase,
   simulatorOptions: SimulatorProcessOptions = { zeroDelay: true },
+  backstopOptions: BackstopProcessOptions = {},
 ): Promise<BenchStack> {
   let simulator = await startSimulatorProcess(simulatorOptions);
   let backstop: BackstopProcess;
   let bareProxy: BareProxyProcess;
   try {
-    backstop = await startBackstopProcess(simulator.url, database);
+    backstop = await startBackstopProcess(simulator.url, database, backstopOptions);
   } catch (e) {
     await simulator.handle.stop();
     throw e;

@@ -20,14 +20,15 @@ export const SERVER_DIST = join(ROOT, 'dist/server');
  * node_modules. Running that file with plain `node` skips tsx's on-the-fly TypeScript, whose loader, transform cache
  * and source maps held about 95 MB of a gateway process (233 -> 137 MB RSS idle on Postgres, measured). The SQL
  * migrations are copied next to it, where drizzle/client.ts looks for them (`./migrations` from the module).
- * A source map is written too: run with `NODE_OPTIONS=--enable-source-maps` for TypeScript stack traces.
+ * A source map is written too: run with `NODE_OPTIONS=--enable-source-maps` for TypeScript stack traces. `root` is
+ * the checkout to build (another commit's worktree, for `npm run bench:ab`); its packages resolve where it runs.
  * @example await buildServer(); // then: node dist/server/main.mjs
  */
-export async function buildServer(outDir = SERVER_DIST): Promise<string> {
+export async function buildServer(outDir = SERVER_DIST, root = ROOT): Promise<string> {
   rmSync(outDir, { recursive: true, force: true });
   const outfile = join(outDir, 'main.mjs');
   await build({
-    entryPoints: [join(ROOT, 'server/main.ts')],
+    entryPoints: [join(root, 'server/main.ts')],
     outfile,
     bundle: true,
     platform: 'node',
@@ -37,7 +38,7 @@ export async function buildServer(outDir = SERVER_DIST): Promise<string> {
     sourcemap: 'external',
     logLevel: 'warning',
   });
-  cpSync(join(ROOT, 'drizzle/migrations'), join(outDir, 'migrations'), { recursive: true });
+  cpSync(join(root, 'drizzle/migrations'), join(outDir, 'migrations'), { recursive: true });
   return outfile;
 }
 

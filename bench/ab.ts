@@ -1,0 +1,118 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { buildServer } from '../server/build.js';
+import { createPgliteDatabase, findPostgres, type BenchDatabase } from './databases.js';
+import { chatRequest, closedLoop, createPool, graphqlCompleteRequest, send } from './load.js';
+import { printTable } from './report.js';
+import { startStack, type BenchStack } from './stack.js';
+import { compareRounds, type AbRound } from './ab-rounds.js';
+
+// `npm run bench:ab -- <git ref>`: the working tree (B) against another commit (A), each a gateway process with its own
+// simulator and database, in interleaved rounds of closed-loop load whose order alternates, so that a drifting machine
+// (runs here vary by 10-30% between minutes) moves both sides alike. Reports each round and the ratio B/A of req/s and
+// of gateway CPU per request. A is built from a git worktree of the ref; both run on this checkout's node_modules, so
+// this compares code, not dependency changes.
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const { values: args, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    db: { type: 'string', default: 'postgres' },
+    endpoint: { type: 'string', default: 'openai' },
+    concurrency: { type: 'string', default: '32' },
+    seconds: { type: 'string', default: '5' },
+    rounds: { type: 'string', default: '6' },
+  },
+});
+const ref = positionals[0];
+if (!ref || !['postgres', 'pglite'].includes(args.db!) || !['openai', 'graphql'].includes(args.endpoint!)) {
+  throw new Error(
+    'usage: npm run bench:ab -- <git ref> [--db postgres|pglite] [--endpoint openai|graphql] [--concurrency N] [--seconds S] [--rounds N]',
+  );
+}
+const concurrency = Number(args.concurrency);
+const seconds = Number(args.seconds);
+const rounds = Number(args.rounds);
+
+/** Builds the gateway of `ref` once into dist/server-ab/<commit>/ and returns its bundle. */
+async function buildRef(): Promise<{ commit: string; script: string }> {
+  const commit = execFileSync('git', ['rev-parse', '--verify', `${ref}^{commit}`], { cwd: ROOT, encoding: 'utf8' })
+    .trim()
+    .slice(0, 12);
+  const outDir = join(ROOT, 'dist/server-ab', commit);
+  const script = join(outDir, 'main.mjs');
+  if (existsSync(script)) return { commit, script };
+  const worktree = mkdtempSync(join(tmpdir(), 'backstop-ab-'));
+  try {
+    execFileSync('git', ['worktree', 'add', '--detach', '--force', worktree, commit], { cwd: ROOT, stdio: 'ignore' });
+    await buildServer(outDir, worktree);
+  } finally {
+    execFileSync('git', ['worktree', 'remove', '--force', worktree], { cwd: ROOT, stdio: 'ignore' });
+    rmSync(worktree, { recursive: true, force: true });
+  }
+  return { commit, script };
+}
+
+async function openDatabase(): Promise<BenchDatabase> {
+  if (args.db === 'pglite') return createPgliteDatabase();
+  const postgres = await findPostgres();
+  if (!postgres.ok) throw new Error(`${postgres.reason} (use --db pglite)`);
+  return postgres.create();
+}
+
+const { commit, script } = await buildRef();
+const databases: BenchDatabase[] = [];
+const stacks: BenchStack[] = [];
+try {
+  for (const options of [{ script }, {}]) {
+    const database = await openDatabase();
+    databases.push(database);
+    stacks.push(await startStack(database, { zeroDelay: true }, options));
+  }
+  const sides = stacks.map((stack, i) => ({
+    name: i === 0 ? 'A' : 'B',
+    stack,
+    pool: createPool(stack.backstop.url),
+    spec: args.endpoint === 'graphql' ? graphqlCompleteRequest(stack.key) : chatRequest('critical', { key: stack.key }),
+  }));
+  for (const side of sides) await closedLoop(concurrency, 3, () => send(side.pool, side.spec));
+
+  const results: AbRound[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const figures: Partial<AbRound> = { order: round % 2 === 0 ? 'AB' : 'BA' };
+    for (const side of round % 2 === 0 ? sides : [...sides].reverse()) {
+      // Each side's decision backlog is written before the other side's cell, not during it.
+      for (const s of sides) await s.stack.settle(5_000);
+      const cpuBefore = side.stack.backstop.handle.cpuMs();
+      const load = await closedLoop(concurrency, seconds, () => send(side.pool, side.spec));
+      const cpuUs = ((side.stack.backstop.handle.cpuMs() - cpuBefore) * 1000) / load.ok;
+      figures[side.name as 'A' | 'B'] = { rps: load.rps, p50Ms: load.p50Ms, cpuUs, errors: load.errors };
+    }
+    results.push(figures as AbRound);
+  }
+
+  printTable(
+    `A = ${ref} (${commit}), B = working tree; ${args.endpoint} on ${args.db}, c=${concurrency}, ${seconds} s cells`,
+    results.map((r) => ({
+      order: r.order,
+      'A req/s': Math.round(r.A.rps),
+      'B req/s': Math.round(r.B.rps),
+      'A CPU µs/req': Math.round(r.A.cpuUs),
+      'B CPU µs/req': Math.round(r.B.cpuUs),
+      'A p50 ms': r.A.p50Ms.toFixed(2),
+      'B p50 ms': r.B.p50Ms.toFixed(2),
+      errors: r.A.errors + r.B.errors,
+    })),
+  );
+  const summary = compareRounds(results);
+  const line = (what: string, s: { mean: number; min: number; max: number }) =>
+    `${what}: mean ${s.mean.toFixed(3)} (rounds ${s.min.toFixed(3)}-${s.max.toFixed(3)})`;
+  console.log(`\nB/A ${line('req/s', summary.rps)}; ${line('CPU per request', summary.cpuUs)}`);
+  console.log(`B better in ${summary.bFaster} of ${results.length} rounds by req/s.`);
+} finally {
+  for (const stack of stacks) await stack.stop();
+  for (const database of databases) await database.drop();
+}
