@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { SourceMap, type SourceMapPayload } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /** The parts of a V8 `.cpuprofile` (Chrome DevTools' format, as `--cpu-prof` and the inspector write it) we read. */
 export interface CpuProfile {
@@ -108,7 +108,7 @@ export function packageOf(url: string): string | undefined {
  */
 export function bundleSourceOf(bundlePath: string): SourceOf {
   const map = new SourceMap(JSON.parse(readFileSync(`${bundlePath}.map`, 'utf8')) as SourceMapPayload);
-  const bundleUrl = `file://${bundlePath}`;
+  const bundleUrl = pathToFileURL(bundlePath).href;
   const cache = new Map<string, string>();
   return (frame) => {
     const { url } = frame;

@@ -21,7 +21,8 @@ export const SERVER_DIST = join(ROOT, 'dist/server');
  * and source maps held about 95 MB of a gateway process (233 -> 137 MB RSS idle on Postgres, measured). The SQL
  * migrations are copied next to it, where drizzle/client.ts looks for them (`./migrations` from the module).
  * A source map is written too: run with `NODE_OPTIONS=--enable-source-maps` for TypeScript stack traces. `root` is
- * the checkout to build (another commit's worktree, for `npm run bench:ab`); its packages resolve where it runs.
+ * the checkout to build (another commit's worktree, for `npm run bench:ab`); packages are still imported at run time
+ * from the node_modules above `outDir`.
  * @example await buildServer(); // then: node dist/server/main.mjs
  */
 export async function buildServer(outDir = SERVER_DIST, root = ROOT): Promise<string> {
