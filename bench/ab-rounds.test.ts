@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compareRounds, type AbCell, type AbRound } from './ab-rounds.js';
 
-const cell = (rps: number, cpuUs: number): AbCell => ({ rps, p50Ms: 10, cpuUs, errors: 0 });
+const cell = (rps: number, cpuUs: number, peakRssMb = 140): AbCell => ({ rps, p50Ms: 10, cpuUs, peakRssMb, errors: 0 });
 const round = (order: AbRound['order'], a: AbCell, b: AbCell): AbRound => ({ order, A: a, B: b });
 
 describe('compareRounds', () => {
@@ -34,6 +34,14 @@ describe('compareRounds', () => {
     ]);
     expect(summary.cpuUs.mean).toBeCloseTo(0.8, 10);
     expect(summary.rps.mean).toBeCloseTo(Math.sqrt(1.1), 10);
+  });
+
+  it('compares peak RSS as a difference in MB', () => {
+    const summary = compareRounds([
+      round('AB', cell(1000, 500, 150), cell(1000, 500, 143)),
+      round('BA', cell(1000, 500, 148), cell(1000, 500, 145)),
+    ]);
+    expect(summary.peakRssMb).toEqual({ mean: -5, min: -7, max: -3 });
   });
 
   it('has no ratio at all without a usable round', () => {

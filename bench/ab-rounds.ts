@@ -4,6 +4,8 @@ export interface AbCell {
   p50Ms: number;
   /** Gateway CPU time per answered request, in microseconds. */
   cpuUs: number;
+  /** Highest RSS of the gateway process during the cell, in MB (sampled every 200 ms). */
+  peakRssMb: number;
   errors: number;
 }
 
@@ -14,18 +16,29 @@ export interface AbRound {
   B: AbCell;
 }
 
-/** Ratios B/A over the rounds: their geometric mean, and the lowest and highest round. */
-export interface RatioSummary {
+/** A figure over the rounds: its mean, and the lowest and highest round. */
+export interface RoundSummary {
   mean: number;
   min: number;
   max: number;
 }
 
-function ratios(values: number[]): RatioSummary {
+function ratios(values: number[]): RoundSummary {
   const finite = values.filter((v) => Number.isFinite(v) && v > 0);
   if (finite.length === 0) return { mean: NaN, min: NaN, max: NaN };
   const mean = Math.exp(finite.reduce((sum, v) => sum + Math.log(v), 0) / finite.length);
   return { mean, min: Math.min(...finite), max: Math.max(...finite) };
+}
+
+/** Differences B - A over the rounds (in the figure's unit): their arithmetic mean, lowest and highest. */
+function differences(values: number[]): RoundSummary {
+  const finite = values.filter((v) => Number.isFinite(v));
+  if (finite.length === 0) return { mean: NaN, min: NaN, max: NaN };
+  return {
+    mean: finite.reduce((sum, v) => sum + v, 0) / finite.length,
+    min: Math.min(...finite),
+    max: Math.max(...finite),
+  };
 }
 
 /**
@@ -35,13 +48,16 @@ function ratios(values: number[]): RatioSummary {
  * @example compareRounds(rounds).rps.mean // 1.08: B served 8% more requests per second
  */
 export function compareRounds(rounds: readonly AbRound[]): {
-  rps: RatioSummary;
-  cpuUs: RatioSummary;
+  rps: RoundSummary;
+  cpuUs: RoundSummary;
+  /** Peak RSS, B - A in MB: a difference, as memory does not scale with the machine's speed. */
+  peakRssMb: RoundSummary;
   bFaster: number;
 } {
   return {
     rps: ratios(rounds.map((r) => r.B.rps / r.A.rps)),
     cpuUs: ratios(rounds.map((r) => r.B.cpuUs / r.A.cpuUs)),
+    peakRssMb: differences(rounds.map((r) => r.B.peakRssMb - r.A.peakRssMb)),
     bFaster: rounds.filter((r) => r.B.rps > r.A.rps).length,
   };
 }

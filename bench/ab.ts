@@ -86,10 +86,17 @@ try {
     for (const side of round % 2 === 0 ? sides : [...sides].reverse()) {
       // Each side's decision backlog is written before the other side's cell, not during it.
       for (const s of sides) await s.stack.settle(5_000);
-      const cpuBefore = side.stack.backstop.handle.cpuMs();
-      const load = await closedLoop(concurrency, seconds, () => send(side.pool, side.spec));
-      const cpuUs = ((side.stack.backstop.handle.cpuMs() - cpuBefore) * 1000) / load.ok;
-      figures[side.name as 'A' | 'B'] = { rps: load.rps, p50Ms: load.p50Ms, cpuUs, errors: load.errors };
+      const { handle } = side.stack.backstop;
+      const cpuBefore = handle.cpuMs();
+      let peakRssMb = handle.rssMb();
+      const load = await closedLoop(
+        concurrency,
+        seconds,
+        () => send(side.pool, side.spec),
+        () => (peakRssMb = Math.max(peakRssMb, handle.rssMb())),
+      );
+      const cpuUs = ((handle.cpuMs() - cpuBefore) * 1000) / load.ok;
+      figures[side.name as 'A' | 'B'] = { rps: load.rps, p50Ms: load.p50Ms, cpuUs, peakRssMb, errors: load.errors };
     }
     results.push(figures as AbRound);
   }
@@ -104,6 +111,8 @@ try {
       'B CPU µs/req': Math.round(r.B.cpuUs),
       'A p50 ms': r.A.p50Ms.toFixed(2),
       'B p50 ms': r.B.p50Ms.toFixed(2),
+      'A max RSS MB': r.A.peakRssMb.toFixed(1),
+      'B max RSS MB': r.B.peakRssMb.toFixed(1),
       errors: r.A.errors + r.B.errors,
     })),
   );
@@ -111,7 +120,10 @@ try {
   const line = (what: string, s: { mean: number; min: number; max: number }) =>
     `${what}: mean ${s.mean.toFixed(3)} (rounds ${s.min.toFixed(3)}-${s.max.toFixed(3)})`;
   console.log(`\nB/A ${line('req/s', summary.rps)}; ${line('CPU per request', summary.cpuUs)}`);
-  console.log(`B better in ${summary.bFaster} of ${results.length} rounds by req/s.`);
+  console.log(
+    `B better in ${summary.bFaster} of ${results.length} rounds by req/s; ` +
+      `max RSS B - A: mean ${summary.peakRssMb.mean.toFixed(1)} MB (rounds ${summary.peakRssMb.min.toFixed(1)} to ${summary.peakRssMb.max.toFixed(1)}).`,
+  );
 } finally {
   for (const stack of stacks) await stack.stop();
   for (const database of databases) await database.drop();

