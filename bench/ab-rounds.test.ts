@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { compareRounds, type AbCell, type AbRound } from './ab-rounds.js';
 
 const cell = (rps: number, cpuUs: number, peakRssMb = 140): AbCell => ({ rps, p50Ms: 10, cpuUs, peakRssMb, errors: 0 });
-const round = (order: AbRound['order'], a: AbCell, b: AbCell): AbRound => ({ order, A: a, B: b });
+const round = (order: AbRound['order'], a: AbCell, b: AbCell): AbRound => ({ pair: 0, order, A: a, B: b });
 
 describe('compareRounds', () => {
   it('takes the geometric mean of per-round ratios, so a machine that slows down between rounds cancels out', () => {

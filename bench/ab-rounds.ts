@@ -11,6 +11,8 @@ export interface AbCell {
 
 /** One round: both sides measured back to back, in the order given. */
 export interface AbRound {
+  /** Which pair of fresh processes measured it. */
+  pair: number;
   order: 'AB' | 'BA';
   A: AbCell;
   B: AbCell;

@@ -215,7 +215,9 @@ export interface BackstopProcess {
 export interface BackstopProcessOptions {
   /** The gateway bundle to run; defaults to the bench's build of the working tree (`dist/server-bench/main.mjs`). */
   script?: string;
-  /** Node flags after `GATEWAY_NODE_FLAGS`, such as `--inspect=127.0.0.1:0` for the profiler. */
+  /** The gateway's own Node flags; defaults to this checkout's `GATEWAY_NODE_FLAGS` (another commit may have others). */
+  nodeFlags?: readonly string[];
+  /** Node flags after those, such as `--inspect=127.0.0.1:0` for the profiler. */
   nodeArgs?: readonly string[];
 }
 
@@ -253,7 +255,7 @@ export async function startBackstopProcess(
       BACKSTOP_OTEL_ENDPOINT: '',
       SIM_URL: simUrl,
     },
-    [...GATEWAY_NODE_FLAGS, ...(options.nodeArgs ?? [])],
+    [...(options.nodeFlags ?? GATEWAY_NODE_FLAGS), ...(options.nodeArgs ?? [])],
   );
   const url = `http://127.0.0.1:${port}`;
   await waitUntil('Backstop', handle, async () => {
