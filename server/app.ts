@@ -7,7 +7,7 @@ import { bearerToken } from './auth/api-keys.js';
 import type { GraphQLContext } from './graphql/context.js';
 import { useRequestLimits } from './graphql/request-limits.js';
 import { mountConsole } from './http/console.js';
-import { settledResponse } from './http/settled-response.js';
+import { yogaResponse } from './http/yoga-response.js';
 import { metricsHandler } from './monitoring/prometheus.js';
 import { schema } from './graphql/schema.js';
 import type { BackstopServices } from './services/services.js';
@@ -38,6 +38,7 @@ export function createApp(services: BackstopServices, options: AppOptions = {}) 
     landingPage: false,
     // No Upload scalar, so no use for the multipart request spec; its parser answered 500 to a malformed form.
     multipart: false,
+    fetchAPI: { Response: yogaResponse },
     maskedErrors: {
       // Our GraphQLErrors carry a stable code and pass; anything else is logged and masked.
       maskError: (error, message, isDev) => {
@@ -126,9 +127,13 @@ export function createApp(services: BackstopServices, options: AppOptions = {}) 
     }
   });
   app.get('/metrics', metricsHandler(services.monitoring.prometheus, options.metricsPublic ?? false));
-  app.on(['GET', 'POST'], '/graphql', async (c) =>
-    settledResponse(await yoga.fetch(c.req.raw, { principal: c.get('principal'), requestId: c.get('requestId') })),
-  );
+  app.on(['GET', 'POST'], '/graphql', async (c) => {
+    const requestId = c.get('requestId');
+    const response = await yoga.fetch(c.req.raw, { principal: c.get('principal'), requestId });
+    // Hono adds the headers set with c.header() only to responses it builds itself, not to one returned whole.
+    response.headers.set('x-request-id', requestId);
+    return response;
+  });
   options.mount?.(app, services);
   // Last: its SPA fallback answers only what no API route took.
   mountConsole(app, options.consoleDir);
