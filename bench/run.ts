@@ -1,3 +1,4 @@
+import { parseArgs } from 'node:util';
 import { createPgliteDatabase, findPostgres, type BenchDatabase } from './databases.js';
 import { benchDecisionLog, decisionLogTable, type DecisionLogRow } from './decision-log.bench.js';
 import { benchEngine } from './engine.bench.js';
@@ -11,9 +12,17 @@ import { THROUGHPUT_TARGET, benchThroughput, throughputTable, type ThroughputRow
 
 // `npm run bench` (about 5 minutes) or `BENCH_QUICK=1 npm run bench` (about 1 minute, smaller counts). The simulator
 // and Backstop run as child processes; this process is the load generator. JSON goes to bench/results/ (git-ignored).
+// `npm run bench -- --only latency,memory` runs some sections (full counts) and leaves the others' JSON as it was.
+const SECTIONS = ['engine', 'memory', 'latency', 'throughput', 'failover', 'decision-log'] as const;
+type Section = (typeof SECTIONS)[number];
+const { values: args } = parseArgs({ options: { only: { type: 'string' } } });
+const only = args.only?.split(',').map((s) => s.trim());
+const unknown = only?.filter((s) => !(SECTIONS as readonly string[]).includes(s)) ?? [];
+if (unknown.length > 0) throw new Error(`unknown section(s) ${unknown.join(', ')}; sections: ${SECTIONS.join(', ')}`);
+const runs = (section: Section) => !only || only.includes(section);
 const quick = process.env.BENCH_QUICK === '1';
 const settings = SETTINGS[quick ? 'quick' : 'full'];
-const meta = { mode: quick ? 'quick' : 'full' };
+const meta = { mode: quick ? 'quick' : 'full', ...(only && { only }) };
 const runStarted = performance.now();
 const wallTimes: Record<string, number> = {};
 const seconds = (since: number) => Math.round((performance.now() - since) / 100) / 10;
@@ -29,18 +38,20 @@ async function timed<T>(name: string, work: () => Promise<T>): Promise<T> {
 
 console.log(`Backstop benchmarks (${meta.mode}; issue #8 figures, each next to a baseline from this run)`);
 
-const engine = await timed('engine', () => benchEngine(settings.engine));
-printTable(
-  'Engine (in process, real clock, budgets + cache + decision sink on)',
-  engine.map((r) => ({
-    case: r.case,
-    'ops/s': r.opsPerSec,
-    'µs/op': r.usPerOp.toFixed(2),
-    'overhead µs': r.overheadUs.toFixed(2),
-    'x baseline': r.ratioToBaseline.toFixed(1),
-  })),
-);
-saveResult('engine', engine, meta);
+if (runs('engine')) {
+  const engine = await timed('engine', () => benchEngine(settings.engine));
+  printTable(
+    'Engine (in process, real clock, budgets + cache + decision sink on)',
+    engine.map((r) => ({
+      case: r.case,
+      'ops/s': r.opsPerSec,
+      'µs/op': r.usPerOp.toFixed(2),
+      'overhead µs': r.overheadUs.toFixed(2),
+      'x baseline': r.ratioToBaseline.toFixed(1),
+    })),
+  );
+  saveResult('engine', engine, meta);
+}
 
 const postgres = await findPostgres();
 const skipped: string[] = [];
@@ -55,30 +66,37 @@ const throughput: ThroughputRow[] = [];
 const memory: MemoryResult[] = [];
 let failover: FailoverRow[] = [];
 const processes: Record<string, unknown>[] = [];
-for (const create of databases) {
+const stackSections: Section[] = ['memory', 'latency', 'throughput', 'failover'];
+for (const create of stackSections.some(runs) ? databases : []) {
   const database = await create();
   const kind = database.kind;
   const stack = await timed(`start ${kind} stack`, () => startStack(database));
   try {
-    const mem = await timed(`memory (${kind})`, () => benchMemory(stack, settings.memory));
-    memory.push(mem);
-    printTable(`Memory, Backstop process RSS (${kind}), simulator process as baseline`, memoryTable(mem));
+    if (runs('memory')) {
+      const mem = await timed(`memory (${kind})`, () => benchMemory(stack, settings.memory));
+      memory.push(mem);
+      printTable(`Memory, Backstop process RSS (${kind}), simulator process as baseline`, memoryTable(mem));
+    }
 
-    const lat = await timed(`latency (${kind})`, () => benchLatency(stack, settings.latency));
-    latency.push(...lat.map((r) => ({ database: kind, ...r })));
-    printTable(
-      `Added latency at concurrency 1 (${kind}; zero-delay simulator; median of round medians, and p99)`,
-      latencyTable(lat),
-    );
+    if (runs('latency')) {
+      const lat = await timed(`latency (${kind})`, () => benchLatency(stack, settings.latency));
+      latency.push(...lat.map((r) => ({ database: kind, ...r })));
+      printTable(
+        `Added latency at concurrency 1 (${kind}; zero-delay simulator; median of round medians, and p99)`,
+        latencyTable(lat),
+      );
+    }
 
-    const tp = await timed(`throughput (${kind})`, () => benchThroughput(stack, settings.throughput));
-    throughput.push(...tp);
-    printTable(
-      `Throughput (${kind}; decision log and budgets on), direct-to-simulator cell as baseline`,
-      throughputTable(tp),
-    );
+    if (runs('throughput')) {
+      const tp = await timed(`throughput (${kind})`, () => benchThroughput(stack, settings.throughput));
+      throughput.push(...tp);
+      printTable(
+        `Throughput (${kind}; decision log and budgets on), direct-to-simulator cell as baseline`,
+        throughputTable(tp),
+      );
+    }
 
-    if (kind === 'pglite') {
+    if (kind === 'pglite' && runs('failover')) {
       failover = await timed('failover', () => benchFailover(stack, settings.failover));
       printTable(
         'Failover cost on the critical primary (pglite), healthy calls of the same run as baseline',
@@ -97,13 +115,13 @@ for (const create of databases) {
     await database.drop();
   }
 }
-saveResult('latency', latency, meta);
-saveResult('throughput', throughput, meta);
-saveResult('memory', memory, meta);
-saveResult('failover', failover, meta);
+if (runs('latency')) saveResult('latency', latency, meta);
+if (runs('throughput')) saveResult('throughput', throughput, meta);
+if (runs('memory')) saveResult('memory', memory, meta);
+if (runs('failover')) saveResult('failover', failover, meta);
 
 const decisionLog: DecisionLogRow[] = [];
-for (const create of databases) {
+for (const create of runs('decision-log') ? databases : []) {
   const database = await create();
   try {
     decisionLog.push(
@@ -113,11 +131,13 @@ for (const create of databases) {
     await database.drop();
   }
 }
-printTable(
-  'Decision-log throughput (in process, batch writer), plain multi-row INSERT as baseline',
-  decisionLogTable(decisionLog),
-);
-saveResult('decision-log', decisionLog, meta);
+if (runs('decision-log')) {
+  printTable(
+    'Decision-log throughput (in process, batch writer), plain multi-row INSERT as baseline',
+    decisionLogTable(decisionLog),
+  );
+  saveResult('decision-log', decisionLog, meta);
+}
 
 const checks: TargetCheck[] = [
   ...throughput
