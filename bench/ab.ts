@@ -1,8 +1,9 @@
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { buildRef } from './ab-ref.js';
-import { createPgliteDatabase, findPostgres, type BenchDatabase } from './databases.js';
-import { chatRequest, closedLoop, createPool, graphqlCompleteRequest, send } from './load.js';
+import type { BenchDatabase } from './databases.js';
+import { closedLoop, createPool, send } from './load.js';
+import { LOAD_TARGET_OPTIONS, loadTarget, openTargetDatabase, targetRequest } from './load-target.js';
 import { printTable } from './report.js';
 import { startStack, type BenchStack } from './stack.js';
 import { compareRounds, type AbRound } from './ab-rounds.js';
@@ -17,31 +18,20 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const { values: args, positionals } = parseArgs({
   allowPositionals: true,
   options: {
-    db: { type: 'string', default: 'postgres' },
-    endpoint: { type: 'string', default: 'openai' },
-    concurrency: { type: 'string', default: '32' },
+    ...LOAD_TARGET_OPTIONS,
     seconds: { type: 'string', default: '5' },
     pairs: { type: 'string', default: '3' },
     rounds: { type: 'string', default: '2' },
   },
 });
+const usage = 'npm run bench:ab -- <git ref> [--seconds S] [--pairs N] [--rounds N]';
+const target = loadTarget(args, usage);
 const ref = positionals[0];
-if (!ref || !['postgres', 'pglite'].includes(args.db!) || !['openai', 'graphql'].includes(args.endpoint!)) {
-  throw new Error(
-    'usage: npm run bench:ab -- <git ref> [--db postgres|pglite] [--endpoint openai|graphql] [--concurrency N] [--seconds S] [--pairs N] [--rounds N]',
-  );
-}
-const concurrency = Number(args.concurrency);
+if (!ref) throw new Error(`usage: ${usage}: name the commit to compare with`);
+const { concurrency } = target;
 const seconds = Number(args.seconds);
 const pairs = Number(args.pairs);
 const rounds = Number(args.rounds);
-
-async function openDatabase(): Promise<BenchDatabase> {
-  if (args.db === 'pglite') return createPgliteDatabase();
-  const postgres = await findPostgres();
-  if (!postgres.ok) throw new Error(`${postgres.reason} (use --db pglite)`);
-  return postgres.create();
-}
 
 const { commit, script, nodeFlags } = await buildRef(ROOT, ref);
 // Without declared flags (an old commit), A runs with this checkout's.
@@ -54,7 +44,7 @@ async function measurePair(pair: number): Promise<AbRound[]> {
   try {
     // Which side starts first alternates too.
     for (const options of pair % 2 === 0 ? [refOptions, {}] : [{}, refOptions]) {
-      const database = await openDatabase();
+      const database = await openTargetDatabase(target);
       databases.push(database);
       stacks.push(await startStack(database, { zeroDelay: true }, options));
     }
@@ -63,8 +53,7 @@ async function measurePair(pair: number): Promise<AbRound[]> {
       name: i === 0 ? ('A' as const) : ('B' as const),
       stack,
       pool: createPool(stack.backstop.url),
-      spec:
-        args.endpoint === 'graphql' ? graphqlCompleteRequest(stack.key) : chatRequest('critical', { key: stack.key }),
+      spec: targetRequest(target, stack.key),
     }));
     for (const side of sides) await closedLoop(concurrency, 3, () => send(side.pool, side.spec));
 
@@ -98,7 +87,7 @@ async function measurePair(pair: number): Promise<AbRound[]> {
 const results: AbRound[] = [];
 for (let pair = 0; pair < pairs; pair++) results.push(...(await measurePair(pair)));
 printTable(
-  `A = ${ref} (${commit}), B = working tree; ${args.endpoint} on ${args.db}, c=${concurrency}, ${seconds} s cells, ${pairs} pairs of processes`,
+  `A = ${ref} (${commit}), B = working tree; ${target.endpoint} on ${target.db}, c=${concurrency}, ${seconds} s cells, ${pairs} pairs of processes`,
   results.map((r) => ({
     pair: r.pair,
     order: r.order,

@@ -2,9 +2,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { bundleSourceOf, summarizeProfile, type CpuProfile, type ProfileRow } from './cpu-profile.js';
-import { createPgliteDatabase, findPostgres, type BenchDatabase } from './databases.js';
 import { connectInspector, inspectorUrl } from './inspector.js';
-import { chatRequest, closedLoop, createPool, graphqlCompleteRequest, send } from './load.js';
+import { closedLoop, createPool, send } from './load.js';
+import { LOAD_TARGET_OPTIONS, loadTarget, openTargetDatabase, targetRequest } from './load-target.js';
 import { benchBuild } from './processes.js';
 import { printTable } from './report.js';
 import { startStack } from './stack.js';
@@ -14,37 +14,23 @@ import { startStack } from './stack.js';
 // by source file through the bundle's source map. The tool for the issue's "profile and fix the hot path".
 const { values: args } = parseArgs({
   options: {
-    db: { type: 'string', default: 'postgres' },
-    endpoint: { type: 'string', default: 'openai' },
-    concurrency: { type: 'string', default: '32' },
+    ...LOAD_TARGET_OPTIONS,
     seconds: { type: 'string', default: '8' },
     top: { type: 'string', default: '25' },
     'interval-us': { type: 'string', default: '250' },
   },
 });
-const concurrency = Number(args.concurrency);
+const target = loadTarget(args, 'npm run bench:profile -- [--seconds S] [--top N] [--interval-us N]');
+const { concurrency } = target;
 const seconds = Number(args.seconds);
 const top = Number(args.top);
-if (!['postgres', 'pglite'].includes(args.db!) || !['openai', 'graphql'].includes(args.endpoint!)) {
-  throw new Error(
-    'usage: npm run bench:profile -- [--db postgres|pglite] [--endpoint openai|graphql] [--concurrency N] [--seconds S] [--top N]',
-  );
-}
 
-async function openDatabase(): Promise<BenchDatabase> {
-  if (args.db === 'pglite') return createPgliteDatabase();
-  const postgres = await findPostgres();
-  if (!postgres.ok) throw new Error(`${postgres.reason} (use --db pglite)`);
-  return postgres.create();
-}
-
-const database = await openDatabase();
+const database = await openTargetDatabase(target);
 const stack = await startStack(database, { zeroDelay: true }, { nodeArgs: ['--inspect=127.0.0.1:0'] });
 const session = await connectInspector(await inspectorUrl(stack.backstop.handle));
 try {
   const pool = createPool(stack.backstop.url);
-  const spec =
-    args.endpoint === 'graphql' ? graphqlCompleteRequest(stack.key) : chatRequest('critical', { key: stack.key });
+  const spec = targetRequest(target, stack.key);
   await closedLoop(concurrency, 3, () => send(pool, spec));
   await stack.settle(5_000);
 
@@ -58,7 +44,7 @@ try {
 
   const results = fileURLToPath(new URL('./results/', import.meta.url));
   mkdirSync(results, { recursive: true });
-  const file = `${results}backstop-${args.db}-${args.endpoint}-c${concurrency}.cpuprofile`;
+  const file = `${results}backstop-${target.db}-${target.endpoint}-c${concurrency}.cpuprofile`;
   writeFileSync(file, JSON.stringify(profile));
 
   const summary = summarizeProfile(profile, bundleSourceOf(await benchBuild()), load.ok);
@@ -71,7 +57,7 @@ try {
     }));
   const busyUsPerRequest = (summary.busyMs * 1000) / load.ok;
   console.log(
-    `\n${args.endpoint} on ${args.db}, c=${concurrency}, ${seconds} s: ${Math.round(load.rps)} req/s ` +
+    `\n${target.endpoint} on ${target.db}, c=${concurrency}, ${seconds} s: ${Math.round(load.rps)} req/s ` +
       `(p50 ${load.p50Ms.toFixed(2)} ms, ${load.errors} errors); gateway CPU ${Math.round(cpuUs)} µs/req (/proc); ` +
       `profile busy ${Math.round(summary.busyMs)} of ${Math.round(summary.wallMs)} ms, ${Math.round(busyUsPerRequest)} µs/req`,
   );
