@@ -25,23 +25,24 @@ export interface RoundSummary {
   max: number;
 }
 
-function ratios(values: number[]): RoundSummary {
-  const finite = values.filter((v) => Number.isFinite(v) && v > 0);
-  if (finite.length === 0) return { mean: NaN, min: NaN, max: NaN };
-  const mean = Math.exp(finite.reduce((sum, v) => sum + Math.log(v), 0) / finite.length);
-  return { mean, min: Math.min(...finite), max: Math.max(...finite) };
+/** `mean` of the usable values (as `usable` decides) with the lowest and highest; NaN throughout when none is usable. */
+function summarize(values: number[], usable: (v: number) => boolean, mean: (vs: number[]) => number): RoundSummary {
+  const kept = values.filter(usable);
+  if (kept.length === 0) return { mean: NaN, min: NaN, max: NaN };
+  return { mean: mean(kept), min: Math.min(...kept), max: Math.max(...kept) };
 }
 
-/** Differences B - A over the rounds (in the figure's unit): their arithmetic mean, lowest and highest. */
-function differences(values: number[]): RoundSummary {
-  const finite = values.filter((v) => Number.isFinite(v));
-  if (finite.length === 0) return { mean: NaN, min: NaN, max: NaN };
-  return {
-    mean: finite.reduce((sum, v) => sum + v, 0) / finite.length,
-    min: Math.min(...finite),
-    max: Math.max(...finite),
-  };
-}
+/** Ratios B/A: their geometric mean, so that 1.1 and 1/1.1 cancel. */
+const ratios = (values: number[]) =>
+  summarize(
+    values,
+    (v) => Number.isFinite(v) && v > 0,
+    (vs) => Math.exp(vs.reduce((sum, v) => sum + Math.log(v), 0) / vs.length),
+  );
+
+/** Differences B - A (in the figure's unit): their arithmetic mean. */
+const differences = (values: number[]) =>
+  summarize(values, Number.isFinite, (vs) => vs.reduce((sum, v) => sum + v, 0) / vs.length);
 
 /**
  * Compares B with A round by round. Each round's ratio cancels the machine's drift between rounds; alternating the

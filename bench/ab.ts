@@ -6,7 +6,7 @@ import { closedLoop, createPool, send } from './load.js';
 import { LOAD_TARGET_OPTIONS, loadTarget, openTargetDatabase, targetRequest } from './load-target.js';
 import { printTable } from './report.js';
 import { startStack, type BenchStack } from './stack.js';
-import { compareRounds, type AbRound } from './ab-rounds.js';
+import { compareRounds, type AbRound, type RoundSummary } from './ab-rounds.js';
 
 // `npm run bench:ab -- <git ref>`: the working tree (B) against another commit (A), each a gateway process with its own
 // simulator and database, in interleaved rounds of closed-loop load whose order alternates, so that a drifting machine
@@ -103,7 +103,7 @@ printTable(
   })),
 );
 const summary = compareRounds(results);
-const line = (what: string, s: { mean: number; min: number; max: number }) =>
+const line = (what: string, s: RoundSummary) =>
   `${what}: mean ${s.mean.toFixed(3)} (rounds ${s.min.toFixed(3)}-${s.max.toFixed(3)})`;
 console.log(`\nB/A ${line('req/s', summary.rps)}; ${line('CPU per request', summary.cpuUs)}`);
 console.log(

@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import { waitUntil, type ChildHandle } from './processes.js';
+import { printedUrl, type ChildHandle } from './processes.js';
 
 /** A DevTools protocol session with a Node process started with `--inspect`. */
 export interface InspectorSession {
@@ -9,14 +9,8 @@ export interface InspectorSession {
 }
 
 /** Waits for the `Debugger listening on ws://...` line of a process started with `--inspect` and returns the URL. */
-export async function inspectorUrl(handle: ChildHandle): Promise<string> {
-  let url = '';
-  await waitUntil('inspector', handle, () => {
-    url = /Debugger listening on (ws:\/\/\S+)/.exec(handle.output())?.[1] ?? '';
-    return url !== '';
-  });
-  return url;
-}
+export const inspectorUrl = (handle: ChildHandle): Promise<string> =>
+  printedUrl('inspector', handle, /Debugger listening on (ws:\/\/\S+)/);
 
 /**
  * Opens a DevTools protocol session (the `ws` package, already a dependency of the server).

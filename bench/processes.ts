@@ -120,16 +120,19 @@ export async function waitUntil(
   throw new Error(`${what} not ready within ${timeoutMs} ms:\n${handle.output()}`);
 }
 
-/** Waits until `handle` prints `<what> listening (url=...)` and returns the URL. */
-async function listeningUrl(what: string, handle: ChildHandle): Promise<string> {
-  const printed = new RegExp(`${what} listening \\(url=(http://[^)]+)\\)`);
+/** Waits until `handle` prints a line that `pattern` matches and returns the pattern's first group (a URL). */
+export async function printedUrl(what: string, handle: ChildHandle, pattern: RegExp): Promise<string> {
   let url = '';
   await waitUntil(what, handle, () => {
-    url = printed.exec(handle.output())?.[1] ?? '';
+    url = pattern.exec(handle.output())?.[1] ?? '';
     return url !== '';
   });
   return url;
 }
+
+/** Waits until `handle` prints `<what> listening (url=...)` and returns the URL. */
+const listeningUrl = (what: string, handle: ChildHandle) =>
+  printedUrl(what, handle, new RegExp(`${what} listening \\(url=(http://[^)]+)\\)`));
 
 /** How the simulator process behaves; see server/providers/simulator/cli.ts. */
 export interface SimulatorProcessOptions {
